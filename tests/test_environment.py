@@ -1,0 +1,58 @@
+"""pyproject.toml is the source of truth for dependencies; environment.yml must mirror it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+_REQ = re.compile(r"^\s*([A-Za-z0-9_.-]+)(\[[^\]]+\])?\s*(.*)$")
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pyproject_requirements() -> dict[str, str]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    specs = list(meta["dependencies"]) + list(meta["optional-dependencies"]["dev"])
+    out: dict[str, str] = {}
+    for spec in specs:
+        name, extras, version = _REQ.match(spec).groups()
+        out[_normalise(name)] = version.replace(" ", "")
+        # conda ships extras as separate packages: dask[distributed] -> dask + distributed
+        for extra in (extras or "").strip("[]").split(","):
+            if extra:
+                out[_normalise(extra)] = version.replace(" ", "")
+    return out
+
+
+def environment_requirements() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for dep in env["dependencies"]:
+        if not isinstance(dep, str):
+            continue  # the nested pip: section installs the project itself
+        name, _, version = _REQ.match(dep).groups()
+        if _normalise(name) in {"python", "pip"}:
+            continue
+        out[_normalise(name)] = version.replace(" ", "")
+    return out
+
+
+def test_environment_yml_mirrors_pyproject() -> None:
+    py = pyproject_requirements()
+    env = environment_requirements()
+    assert sorted(set(py) - set(env)) == [], "in pyproject.toml but missing from environment.yml"
+    assert sorted(set(env) - set(py)) == [], "in environment.yml but missing from pyproject.toml"
+    mismatched = {name: (py[name], env[name]) for name in py if py[name] != env[name]}
+    assert mismatched == {}, "version constraints differ (pyproject, environment.yml)"
+
+
+def test_environment_yml_declares_python_version_of_pyproject() -> None:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert f"python{meta['requires-python']}" in env["dependencies"]
