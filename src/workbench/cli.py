@@ -18,7 +18,7 @@ COMMANDS: dict[str, str] = {
     "import-observations": "workbench.commands.observations:import_observations",
     "export-observations": "workbench.commands.observations:export_observations",
     "example-data": "workbench.commands.observations:example_data",
-    "new-catalogue": "workbench.commands.observations:new_catalogue",
+    "new-catalogue": "workbench.commands.catalogue:new_catalogue",
     "reports": "workbench.commands.reports:reports",
     "dashboards": "workbench.commands.dashboards:dashboards",
 }

@@ -1,0 +1,638 @@
+"""Handlungsfeld catalogues: Träger → Handlungsfelder → Maßnahmen → Indikatoren.
+
+One YAML file per Träger in :func:`workbench.paths.catalogue_dir` (``<traeger_id>.yaml``).
+Keys are German because municipal staff edit these files; the pydantic models below are the
+schema. Validation errors name the file, the path inside the YAML
+(``handlungsfelder[1].massnahmen[0].indikatoren[2].zielwert``), the line, the value found and
+what was expected — in German.
+
+Zeitrahmen rule (documented in ``notes/README-handlungsfelder.md``): a Maßnahme starts at the
+schedule start (``traeger.zeitplan.beginn``) unless ``beginn`` is given; it is due at the upper
+bound of its Zeitrahmen counted from that start, minus one day, so „kurzfristig“ from
+2025-01-01 is due 2025-12-31:
+
+====================  ===========================  ==========
+zeitrahmen            wording in the concepts      due
+====================  ===========================  ==========
+``kurzfristig``       innerhalb eines Jahres       start + 1 year − 1 day
+``mittelfristig``     ca. 2–3 Jahre                start + 3 years − 1 day
+``langfristig``       ca. 3–4 Jahre                start + 4 years − 1 day
+``laufend``           Daueraufgabe                 schedule end
+====================  ===========================  ==========
+
+A Maßnahme may list several Zeitrahmen (Sachsenheim: „kurzfristig; langfristig“); the longest
+one sets the due date. ``faellig`` overrides the computed due date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from workbench import paths
+
+Kind = Literal["anzahl", "anteil", "meilenstein", "qualitativ"]
+Direction = Literal["hoeher_besser", "niedriger_besser"]
+Zeitrahmen = Literal["kurzfristig", "mittelfristig", "langfristig", "laufend"]
+Zeitbezug = Literal["stand", "jahr"]
+
+KINDS: tuple[str, ...] = ("anzahl", "anteil", "meilenstein", "qualitativ")
+DIRECTIONS: tuple[str, ...] = ("hoeher_besser", "niedriger_besser")
+ZEITRAHMEN_YEARS: dict[str, int | None] = {
+    "kurzfristig": 1,
+    "mittelfristig": 3,
+    "langfristig": 4,
+    "laufend": None,  # until the end of the schedule
+}
+ZEITRAHMEN_LABELS = {
+    "kurzfristig": "kurzfristig (innerhalb eines Jahres)",
+    "mittelfristig": "mittelfristig (ca. 2–3 Jahre)",
+    "langfristig": "langfristig (ca. 3–4 Jahre)",
+    "laufend": "laufend (gesamter Zeitplan)",
+}
+TEMPLATE_NAME = "katalog_vorlage.yaml"
+_SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class _Model(BaseModel):
+    # Typos in keys must not be silently ignored: a misspelt "zielwert" would lose the target.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quelle(_Model):
+    """Where a Maßnahme comes from (provenance): document plus page and/or section."""
+
+    dokument: str = Field(min_length=3)
+    abschnitt: str | None = None
+    seite: int | None = Field(default=None, ge=1)
+
+
+class Indikator(_Model):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=3)
+    art: Kind
+    einheit: str | None = None
+    richtung: Direction = "hoeher_besser"
+    zeitbezug: Zeitbezug = "stand"
+    ausgangswert: float | None = None
+    ausgangsdatum: dt.date | None = None
+    zielwert: float | None = None
+    personenbezogen: bool = False
+    hinweis: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indikator:
+        if self.art == "anteil":
+            for key in ("ausgangswert", "zielwert"):
+                value = getattr(self, key)
+                if value is not None and not 0 <= value <= 100:
+                    raise ValueError(f"{key}: Anteil in Prozent zwischen 0 und 100 erwartet")
+        if self.art in ("meilenstein", "qualitativ") and self.zielwert is not None:
+            raise ValueError(
+                "zielwert: bei Art „meilenstein“ oder „qualitativ“ keinen Zielwert angeben "
+                "(Meilenstein = erledigt ja/nein)"
+            )
+        if self.ausgangsdatum is not None and self.ausgangswert is None:
+            raise ValueError("ausgangsdatum ohne ausgangswert angegeben")
+        return self
+
+
+class Massnahme(_Model):
+    id: str = Field(pattern=_SLUG)
+    nummer: int | None = Field(default=None, ge=1)
+    titel: str = Field(min_length=3)
+    quelle: Quelle
+    ist_zustand: list[str] = Field(default_factory=list)
+    zeitrahmen: list[Zeitrahmen] = Field(min_length=1)
+    beginn: dt.date | None = None
+    faellig: dt.date | None = None
+    soll_zustand: list[str] = Field(default_factory=list)
+    indikatoren: list[Indikator] = Field(min_length=1)
+    hinweis: str | None = None
+
+    @field_validator("zeitrahmen", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Handlungsfeld(_Model):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=3)
+    massnahmen: list[Massnahme] = Field(min_length=1)
+    aktivitaeten: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Konzept(_Model):
+    titel: str
+    herausgeber: str
+    stand: str
+    datei: str | None = None
+
+
+class Zeitplan(_Model):
+    beginn: dt.date
+    ende: dt.date
+    evaluation_jahre: int = Field(default=2, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _order(self) -> Zeitplan:
+        if self.ende <= self.beginn:
+            raise ValueError("ende: muss nach beginn liegen")
+        return self
+
+
+class TraegerInfo(_Model):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=2)
+    art: Literal["Gemeinde", "Kreis"]
+    ags: str = Field(pattern=r"^08118(\d{3})?$")
+    konzept: Konzept
+    zeitplan: Zeitplan
+    beispiel: bool = False
+    hinweis: str | None = None
+
+    @model_validator(mode="after")
+    def _ags_matches_kind(self) -> TraegerInfo:
+        if (self.art == "Kreis") != (len(self.ags) == 5):
+            raise ValueError("ags: Kreis hat 5 Stellen (08118), Gemeinde 8 Stellen (08118xxx)")
+        return self
+
+
+class Foerderung(_Model):
+    geber: str
+    betrag_eur: float = Field(gt=0)
+    programm: str | None = None
+
+
+class Projekt(_Model):
+    id: str = Field(pattern=_SLUG)
+    name: str
+    beginn: dt.date
+    ende: dt.date
+    foerderung: list[Foerderung] = Field(default_factory=list)
+    quelle: Quelle
+    hinweis: str | None = None
+
+
+class Finanzierung(_Model):
+    """Cost table; ``gesamtkosten_eur − Σ Förderung == eigenanteil_eur`` is checked."""
+
+    gesamtkosten_eur: float = Field(gt=0)
+    eigenanteil_eur: float = Field(ge=0)
+    quelle: Quelle
+
+
+class Catalogue(_Model):
+    traeger: TraegerInfo
+    handlungsfelder: list[Handlungsfeld] = Field(min_length=1)
+    projekte: list[Projekt] = Field(default_factory=list)
+    finanzierung: Finanzierung | None = None
+
+    @model_validator(mode="after")
+    def _unique_ids_and_budget(self) -> Catalogue:
+        seen: dict[str, str] = {}
+        for kind, ident in self._all_ids():
+            if ident in seen:
+                raise ValueError(
+                    f"id „{ident}“ ({kind}) ist doppelt vergeben (schon als {seen[ident]}); "
+                    "ids müssen innerhalb eines Trägers eindeutig sein"
+                )
+            seen[ident] = kind
+        if self.finanzierung is not None and self.projekte:
+            funded = sum(f.betrag_eur for p in self.projekte for f in p.foerderung)
+            expected = self.finanzierung.gesamtkosten_eur - funded
+            if abs(expected - self.finanzierung.eigenanteil_eur) > 0.5:
+                raise ValueError(
+                    f"finanzierung.eigenanteil_eur: Gesamtkosten − Fördermittel = {expected:.2f}, "
+                    f"angegeben {self.finanzierung.eigenanteil_eur:.2f}"
+                )
+        return self
+
+    def _all_ids(self):
+        for hf in self.handlungsfelder:
+            yield "Handlungsfeld", hf.id
+            for m in hf.massnahmen:
+                yield "Maßnahme", m.id
+                for ind in m.indikatoren:
+                    yield "Indikator", ind.id
+        for p in self.projekte:
+            yield "Projekt", p.id
+
+    # Convenience -------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.traeger.id
+
+    def massnahme_dates(self, massnahme: Massnahme) -> tuple[dt.date, dt.date]:
+        """(start, due) of a Maßnahme by the Zeitrahmen rule in the module docstring."""
+        start = massnahme.beginn or self.traeger.zeitplan.beginn
+        if massnahme.faellig is not None:
+            return start, massnahme.faellig
+        dues = []
+        for frame in massnahme.zeitrahmen:
+            years = ZEITRAHMEN_YEARS[frame]
+            if years is None:
+                dues.append(self.traeger.zeitplan.ende)
+            else:
+                dues.append(_add_years(start, years) - dt.timedelta(days=1))
+        return start, max(dues)
+
+    def evaluation_dates(self) -> list[dt.date]:
+        """Evaluation every ``evaluation_jahre`` years after the start, up to the schedule end
+        (2025-01-01 start, 2 years → 2026-12-31 and 2028-12-31), plus the end itself."""
+        plan = self.traeger.zeitplan
+        out = []
+        k = 1
+        while True:
+            date = _add_years(plan.beginn, k * plan.evaluation_jahre) - dt.timedelta(days=1)
+            if date >= plan.ende:
+                break
+            out.append(date)
+            k += 1
+        out.append(plan.ende)
+        return out
+
+    def source_label(self) -> str:
+        k = self.traeger.konzept
+        label = f"{k.herausgeber}: {k.titel} ({k.stand})"
+        return label + (" – Beispielkatalog" if self.traeger.beispiel else "")
+
+
+def _add_years(date: dt.date, years: int) -> dt.date:
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:  # 29 February
+        return date.replace(year=date.year + years, day=28)
+
+
+# ------------------------------------------------------------------------------------------
+# Errors
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueProblem:
+    """One problem in a catalogue file: file, YAML path, line, value found, expectation."""
+
+    file: str
+    path: str
+    line: int | None
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", Zeile {self.line}" if self.line else "")
+        if self.path:
+            where += f", Feld {self.path}"
+        if self.value is not None:
+            return f"{where}: Wert „{self.value}“ – erwartet: {self.expected}"
+        return f"{where}: {self.expected}"
+
+
+class CatalogueError(ValueError):
+    """A catalogue file is invalid; ``.problems`` lists every problem found."""
+
+    def __init__(self, problems: list[CatalogueProblem]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"Maßnahmenkatalog ungültig ({n} Problem{'e' if n != 1 else ''}):"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems[:25])]))
+
+
+_EXPECTED = {
+    "missing": "Pflichtfeld fehlt",
+    "extra_forbidden": "unbekanntes Feld (Tippfehler?) – erlaubte Felder siehe Vorlage "
+    "data/templates/katalog_vorlage.yaml",
+    "float_parsing": "eine Zahl (z. B. 15 oder 12.5, ohne Einheit)",
+    "float_type": "eine Zahl (z. B. 15 oder 12.5, ohne Einheit)",
+    "int_parsing": "eine ganze Zahl",
+    "int_type": "eine ganze Zahl",
+    "int_from_float": "eine ganze Zahl",
+    "bool_parsing": "ja/nein (true/false)",
+    "bool_type": "ja/nein (true/false)",
+    "date_parsing": "ein Datum im Format JJJJ-MM-TT",
+    "date_from_datetime_parsing": "ein Datum im Format JJJJ-MM-TT",
+    "date_type": "ein Datum im Format JJJJ-MM-TT",
+    "string_type": "ein Text",
+    "list_type": "eine Liste (Zeilen mit „- “)",
+    "dict_type": "ein Abschnitt mit Feldern (Schlüssel: Wert)",
+    "model_type": "ein Abschnitt mit Feldern (Schlüssel: Wert)",
+    "too_short": "mindestens ein Eintrag / längerer Text",
+    "string_too_short": "ein nicht leerer Text",
+    "string_pattern_mismatch": "eine Kennung aus Kleinbuchstaben, Ziffern und Bindestrichen "
+    "(z. B. „anzahl-sprachkurse“) bzw. AGS 08118 oder 08118xxx",
+    "greater_than": "eine Zahl größer als 0",
+    "greater_than_equal": "eine Zahl ≥ Mindestwert",
+    "less_than_equal": "eine kleinere Zahl",
+}
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _expected(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "literal_error":
+        allowed = err.get("ctx", {}).get("expected", "")
+        return f"einer der Werte {allowed.replace(' or ', ', ')}"
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"]))
+    return _EXPECTED.get(kind, err["msg"])
+
+
+def _node_line(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at ``loc`` (deepest existing ancestor if missing)."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        nxt = None
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if key.value == part:
+                    nxt = value
+                    line = key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(node.value):
+                nxt = node.value[part]
+                line = nxt.start_mark.line + 1
+        if nxt is None:
+            break
+        node = nxt
+    return line
+
+
+def _value_at(data: Any, loc: tuple[Any, ...]) -> str | None:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if isinstance(data, dict | list):
+        return None
+    return str(data)
+
+
+def parse_catalogue(text: str, file: str = "<text>") -> Catalogue:
+    """Parse and validate catalogue YAML text; raise :class:`CatalogueError` in German."""
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CatalogueError(
+            [CatalogueProblem(file, "", line, None, f"gültiges YAML (Syntaxfehler: {problem})")]
+        ) from exc
+    if not isinstance(data, dict):
+        raise CatalogueError(
+            [CatalogueProblem(file, "", 1, None, "ein YAML-Dokument mit „traeger“ und "
+                              "„handlungsfelder“")]
+        )
+    try:
+        return Catalogue.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            expected = _expected(err)
+            # Model-level checks name the field in their message ("zielwert: ..."); point there.
+            match = re.match(r"^([a-z_]+(?:\.[a-z_]+)?): (.*)$", expected, flags=re.S)
+            if err["type"] == "value_error" and match and "." not in match.group(1):
+                loc = (*loc, match.group(1))
+                expected = match.group(2)
+            problems.append(
+                CatalogueProblem(
+                    file=file,
+                    path=_loc_to_path(loc),
+                    line=_node_line(root, loc),
+                    value=_value_at(data, loc),
+                    expected=expected,
+                )
+            )
+        raise CatalogueError(problems) from None
+
+
+# ------------------------------------------------------------------------------------------
+# Loading
+# ------------------------------------------------------------------------------------------
+
+
+def catalogue_path(traeger_id: str, directory: Path | None = None) -> Path:
+    return (directory or paths.catalogue_dir()) / f"{traeger_id}.yaml"
+
+
+def list_traeger(directory: Path | None = None) -> list[str]:
+    """Ids of all catalogues (file stems), sorted."""
+    directory = directory or paths.catalogue_dir()
+    if not directory.is_dir():
+        return []
+    return sorted(p.stem for p in directory.glob("*.yaml"))
+
+
+def load_catalogue(traeger_id: str, directory: Path | None = None) -> Catalogue:
+    """Load and validate ``<catalogue_dir>/<traeger_id>.yaml``."""
+    path = catalogue_path(traeger_id, directory)
+    if not path.is_file():
+        known = ", ".join(list_traeger(directory)) or "keine"
+        raise FileNotFoundError(
+            f"Kein Maßnahmenkatalog für „{traeger_id}“ ({path}); vorhanden: {known}"
+        )
+    catalogue = parse_catalogue(path.read_text(encoding="utf-8"), file=path.name)
+    if catalogue.traeger.id != traeger_id:
+        raise CatalogueError(
+            [CatalogueProblem(path.name, "traeger.id", _node_line(
+                yaml.compose(path.read_text(encoding="utf-8")), ("traeger", "id")),
+                catalogue.traeger.id, f"die Kennung „{traeger_id}“ (wie der Dateiname)")]
+        )
+    return catalogue
+
+
+def load_all(directory: Path | None = None) -> dict[str, Catalogue]:
+    return {tid: load_catalogue(tid, directory) for tid in list_traeger(directory)}
+
+
+INDICATOR_SCHEMA: dict[str, pl.DataType] = {
+    "traeger_id": pl.String(),
+    "traeger_name": pl.String(),
+    "is_example_catalogue": pl.Boolean(),
+    "handlungsfeld_id": pl.String(),
+    "handlungsfeld": pl.String(),
+    "massnahme_id": pl.String(),
+    "massnahme_nr": pl.Int32(),
+    "massnahme": pl.String(),
+    "zeitrahmen": pl.String(),
+    "start": pl.Date(),
+    "due": pl.Date(),
+    "indicator_id": pl.String(),
+    "indicator": pl.String(),
+    "kind": pl.String(),
+    "unit": pl.String(),
+    "direction": pl.String(),
+    "period_basis": pl.String(),
+    "baseline": pl.Float64(),
+    "baseline_date": pl.Date(),
+    "target": pl.Float64(),
+    "about_persons": pl.Boolean(),
+    "source": pl.String(),
+}
+
+
+def indicators_frame(
+    catalogues: Catalogue | dict[str, Catalogue] | list[Catalogue],
+) -> pl.DataFrame:
+    """One row per indicator (columns :data:`INDICATOR_SCHEMA`), in catalogue order.
+
+    ``zeitrahmen`` joins several Zeitrahmen with „; “; ``start``/``due`` follow the rule in
+    the module docstring; ``source`` is the Maßnahme's quelle as „Dokument, Abschnitt, S. n“.
+    """
+    if isinstance(catalogues, Catalogue):
+        catalogues = [catalogues]
+    elif isinstance(catalogues, dict):
+        catalogues = list(catalogues.values())
+    rows = []
+    for cat in catalogues:
+        for hf in cat.handlungsfelder:
+            for m in hf.massnahmen:
+                start, due = cat.massnahme_dates(m)
+                for ind in m.indikatoren:
+                    rows.append({
+                        "traeger_id": cat.traeger.id,
+                        "traeger_name": cat.traeger.name,
+                        "is_example_catalogue": cat.traeger.beispiel,
+                        "handlungsfeld_id": hf.id,
+                        "handlungsfeld": hf.name,
+                        "massnahme_id": m.id,
+                        "massnahme_nr": m.nummer,
+                        "massnahme": m.titel,
+                        "zeitrahmen": "; ".join(m.zeitrahmen),
+                        "start": start,
+                        "due": due,
+                        "indicator_id": ind.id,
+                        "indicator": ind.name,
+                        "kind": ind.art,
+                        "unit": ind.einheit,
+                        "direction": ind.richtung,
+                        "period_basis": ind.zeitbezug,
+                        "baseline": ind.ausgangswert,
+                        "baseline_date": ind.ausgangsdatum,
+                        "target": ind.zielwert,
+                        "about_persons": ind.personenbezogen,
+                        "source": _quelle_label(m.quelle),
+                    })
+    return pl.DataFrame(rows, schema=INDICATOR_SCHEMA, orient="row")
+
+
+def _quelle_label(q: Quelle) -> str:
+    parts = [q.dokument]
+    if q.abschnitt:
+        parts.append(q.abschnitt)
+    if q.seite:
+        parts.append(f"S. {q.seite}")
+    return ", ".join(parts)
+
+
+# ------------------------------------------------------------------------------------------
+# New catalogue from the template
+# ------------------------------------------------------------------------------------------
+
+
+def slugify(text: str) -> str:
+    """'Bietigheim-Bissingen, Stadt' -> 'bietigheim-bissingen'; umlauts transliterated."""
+    text = text.split(",")[0].strip().lower()
+    for src, dst in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(src, dst)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def template_path() -> Path:
+    return paths.templates_dir() / TEMPLATE_NAME
+
+
+def render_template(ags: str, name: str, traeger_id: str | None = None, *,
+                    beispiel: bool = False) -> str:
+    """Template text with Träger id, name and AGS filled in."""
+    text = template_path().read_text(encoding="utf-8")
+    traeger_id = traeger_id or slugify(name)
+    text = (
+        text.replace("__TRAEGER_ID__", traeger_id)
+        .replace("__NAME__", name)
+        .replace("__AGS__", ags)
+        .replace("beispiel: false", f"beispiel: {'true' if beispiel else 'false'}")
+    )
+    return text
+
+
+def new_from_template(ags: str, name: str, path: Path | None = None) -> Path:
+    """Create a catalogue for a municipality from the template; returns the new file.
+
+    The result is validated before it is written; the write is atomic (temp file + rename)
+    and never overwrites an existing catalogue (``FileExistsError``).
+    """
+    if not re.fullmatch(r"08118\d{3}", ags):
+        raise ValueError(f"AGS „{ags}“: erwartet 8 Ziffern einer Gemeinde im Kreis (08118xxx)")
+    traeger_id = slugify(name)
+    if not traeger_id:
+        raise ValueError(f"Name „{name}“ ergibt keine gültige Kennung")
+    path = path or catalogue_path(traeger_id)
+    text = render_template(ags, name, path.stem)
+    parse_catalogue(text, file=path.name)  # a template that does not validate is a bug
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        # os.link fails if the target exists, so two concurrent calls cannot both "win".
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise FileExistsError(
+                f"Katalog {path} existiert bereits – wird nicht überschrieben"
+            ) from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def lookup_municipality(ags_or_name: str) -> tuple[str, str]:
+    """(AGS, short name) of a Kreis municipality from the GERDA Zensus-2022 file in data/raw.
+
+    Accepts the 8-digit AGS or the name („Möglingen“, „Bietigheim-Bissingen“).
+    """
+    register = paths.raw_dir() / "gerda" / "gerda_census_2022_municipalities_08118.csv"
+    frame = pl.read_csv(register, columns=["ags", "municipality_name"],
+                        schema_overrides={"ags": pl.String})
+    frame = frame.with_columns(
+        pl.col("municipality_name").str.replace(r",\s*(Stadt|Gemeinde)$", "").alias("name")
+    )
+    key = ags_or_name.strip()
+    if key.isdigit():
+        hit = frame.filter(pl.col("ags") == key)
+    else:
+        hit = frame.filter(pl.col("name").str.to_lowercase() == key.lower())
+    if hit.height != 1:
+        raise ValueError(
+            f"„{ags_or_name}“ ist keine Gemeinde im Landkreis Ludwigsburg "
+            "(AGS 08118xxx oder Gemeindename erwartet)"
+        )
+    return hit["ags"][0], hit["name"][0]

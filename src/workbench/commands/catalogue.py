@@ -1,0 +1,28 @@
+"""``workbench new-catalogue``: start a municipality's Maßnahmenkatalog from the template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from workbench import catalogue
+
+
+@click.command("new-catalogue")
+@click.argument("ags_or_name")
+@click.option("--name", help="Anzeigename des Trägers (Standard: amtlicher Kurzname).")
+@click.option(
+    "--ziel",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Zieldatei (Standard: <Katalogverzeichnis>/<kennung>.yaml).",
+)
+def new_catalogue(ags_or_name: str, name: str | None, ziel: Path | None) -> None:
+    """Neuen Maßnahmenkatalog für eine Gemeinde (AGS oder Name) aus der Vorlage anlegen."""
+    try:
+        ags, official = catalogue.lookup_municipality(ags_or_name)
+        path = catalogue.new_from_template(ags, name or official, ziel)
+    except (ValueError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Katalog angelegt: {path}")
+    click.echo("Nächster Schritt: Maßnahmen und Indikatoren aus dem Integrationskonzept eintragen.")
