@@ -102,6 +102,11 @@ class Indikator(_Model):
                 "zielwert: bei Art „meilenstein“ oder „qualitativ“ keinen Zielwert angeben "
                 "(Meilenstein = erledigt ja/nein)"
             )
+        if self.zeitbezug == "jahr" and self.richtung == "niedriger_besser" and self.zielwert:
+            raise ValueError(
+                "zielwert: Jahresziele (zeitbezug: jahr) werden nur für richtung "
+                "hoeher_besser unterstützt – für niedriger_besser zeitbezug: stand verwenden"
+            )
         if self.ausgangsdatum is not None and self.ausgangswert is None:
             raise ValueError("ausgangsdatum ohne ausgangswert angegeben")
         return self
