@@ -1,0 +1,692 @@
+"""SQLite observation store: versioned, audited indicator values per Träger.
+
+Model
+-----
+One row in table ``observation`` is one *version* of the value of an indicator of a Träger for
+a reference date (``period``). Values are never changed or deleted: a correction is a new row
+with ``version = previous + 1``. SQLite triggers abort every ``UPDATE`` and ``DELETE`` on the
+table, and a ``BEFORE INSERT`` trigger rejects versions that are not exactly ``max + 1``, so the
+guarantee holds for every client, not only this module.
+
+Every version records who entered it (``entered_by``), when (``entered_at``, UTC), from which
+source/document (``source``), a ``comment`` and whether it is example data (``is_example``).
+Imports additionally record an ``import_batch`` row (file name, sha256, user, counts).
+
+Concurrency
+-----------
+WAL journal, ``busy_timeout`` and every write in ``BEGIN IMMEDIATE`` (the write lock is taken
+before the version is read), ``UNIQUE(traeger_id, indicator_id, period, version)`` as the last
+line of defence, and a retry with exponential backoff when SQLite still reports *busy*. Several
+processes (dashboards in several browsers, a CLI import) can write at once without losing or
+duplicating a version; see ``tests/handlungsfelder/test_store_concurrency.py``.
+
+Schema changes are numbered migrations (:data:`MIGRATIONS`), applied automatically when a store
+is opened; table ``schema_version`` records which ones ran.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench import paths
+from workbench.validation import DataValidationError, Problem
+
+__all__ = [
+    "KINDS",
+    "MIGRATIONS",
+    "OBSERVATION_SCHEMA",
+    "SCHEMA_VERSION",
+    "IndicatorSpec",
+    "ObservationStore",
+    "catalogue_specs",
+    "check_value",
+]
+
+# Column order and dtypes of every frame the store returns (docs/ARCHITECTURE.md).
+OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
+    "traeger_id": pl.String(),
+    "indicator_id": pl.String(),
+    "period": pl.Date(),
+    "value": pl.Float64(),
+    "note": pl.String(),
+    "version": pl.Int64(),
+    "entered_by": pl.String(),
+    "entered_at": pl.Datetime("us", "UTC"),
+    "source": pl.String(),
+    "comment": pl.String(),
+    "is_example": pl.Boolean(),
+}
+
+KINDS = ("anzahl", "anteil", "meilenstein", "qualitativ")
+
+_IMMUTABLE_MSG = (
+    "Messwerte sind unveränderlich: Korrekturen werden als neue Version erfasst, "
+    "nichts wird überschrieben oder gelöscht"
+)
+
+# Numbered migrations. Never edit a released one; append a new one instead.
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        f"""
+        CREATE TABLE observation (
+            id          INTEGER PRIMARY KEY,
+            traeger_id  TEXT NOT NULL CHECK (traeger_id <> ''),
+            indicator_id TEXT NOT NULL CHECK (indicator_id <> ''),
+            period      TEXT NOT NULL
+                        CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            value       REAL,
+            note        TEXT,
+            version     INTEGER NOT NULL CHECK (version >= 1),
+            entered_by  TEXT NOT NULL CHECK (entered_by <> ''),
+            entered_at  TEXT NOT NULL,
+            source      TEXT NOT NULL CHECK (source <> ''),
+            comment     TEXT NOT NULL DEFAULT '',
+            is_example  INTEGER NOT NULL DEFAULT 0 CHECK (is_example IN (0, 1)),
+            CHECK (value IS NOT NULL OR note IS NOT NULL),
+            UNIQUE (traeger_id, indicator_id, period, version)
+        );
+        CREATE TRIGGER observation_no_update BEFORE UPDATE ON observation
+        BEGIN SELECT RAISE(ABORT, '{_IMMUTABLE_MSG}'); END;
+        CREATE TRIGGER observation_no_delete BEFORE DELETE ON observation
+        BEGIN SELECT RAISE(ABORT, '{_IMMUTABLE_MSG}'); END;
+        CREATE TRIGGER observation_version_contiguous BEFORE INSERT ON observation
+        WHEN NEW.version <> COALESCE((SELECT MAX(version) FROM observation
+                                      WHERE traeger_id = NEW.traeger_id
+                                        AND indicator_id = NEW.indicator_id
+                                        AND period = NEW.period), 0) + 1
+        BEGIN SELECT RAISE(ABORT, 'Versionsnummer muss lückenlos fortlaufen'); END;
+        """,
+    ),
+    (
+        2,
+        f"""
+        CREATE TABLE import_batch (
+            id            INTEGER PRIMARY KEY,
+            started_at    TEXT NOT NULL,
+            entered_by    TEXT NOT NULL,
+            file_name     TEXT,
+            file_sha256   TEXT,
+            rows_in_file  INTEGER NOT NULL,
+            new_versions  INTEGER NOT NULL
+        );
+        CREATE TRIGGER import_batch_no_update BEFORE UPDATE ON import_batch
+        BEGIN SELECT RAISE(ABORT, '{_IMMUTABLE_MSG}'); END;
+        CREATE TRIGGER import_batch_no_delete BEFORE DELETE ON import_batch
+        BEGIN SELECT RAISE(ABORT, '{_IMMUTABLE_MSG}'); END;
+        ALTER TABLE observation ADD COLUMN batch_id INTEGER REFERENCES import_batch(id);
+        CREATE INDEX observation_entered_at ON observation(entered_at);
+        """,
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+BUSY_TIMEOUT_MS = 5_000
+MAX_RETRIES = 5
+
+
+# --------------------------------------------------------------------------------------------
+# Catalogue-based validation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """What the store needs to know about an indicator to check a value."""
+
+    indicator_id: str
+    kind: str  # one of KINDS
+    indicator: str = ""
+    unit: str = ""
+
+
+SpecProvider = Callable[[str], Mapping[str, IndicatorSpec] | None]
+
+
+def catalogue_specs(traeger_id: str) -> dict[str, IndicatorSpec] | None:
+    """Indicators of ``traeger_id`` from :mod:`workbench.catalogue`; ``None`` without catalogue.
+
+    ``None`` means "no catalogue for this Träger" (values are then not checked against one).
+    """
+    try:
+        from workbench import catalogue
+    except ImportError:  # catalogue layer not installed: nothing to validate against
+        return None
+    if traeger_id not in set(catalogue.list_traeger()):
+        return None
+    frame = catalogue.indicators_frame(catalogue.load_catalogue(traeger_id))
+    return {
+        row["indicator_id"]: IndicatorSpec(
+            indicator_id=row["indicator_id"],
+            kind=row["kind"],
+            indicator=row.get("indicator") or "",
+            unit=row.get("unit") or "",
+        )
+        for row in frame.iter_rows(named=True)
+    }
+
+
+def _fmt_value(value: float | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace(".", ",")
+
+
+def check_value(spec: IndicatorSpec, value: float | None, note: str | None) -> str | None:
+    """Return a German description of what was expected, or ``None`` when the value fits."""
+    has_note = note is not None and note.strip() != ""
+    if value is not None and not math.isfinite(value):
+        return "eine endliche Zahl"
+    if spec.kind == "anzahl":
+        if value is None:
+            return "eine Anzahl (ganze Zahl ≥ 0)"
+        if value < 0 or not float(value).is_integer():
+            return "eine Anzahl (ganze Zahl ≥ 0)"
+    elif spec.kind == "anteil":
+        if value is None or not 0 <= value <= 100:
+            return "einen Anteil in Prozent zwischen 0 und 100"
+    elif spec.kind == "meilenstein":
+        if value not in (0, 1):
+            return "einen Meilenstein: 1/ja (erreicht) oder 0/nein (nicht erreicht)"
+    elif spec.kind == "qualitativ":
+        if not has_note:
+            return "eine Notiz (qualitativer Indikator: Beschreibung in „Notiz“)"
+    else:
+        return f"bekannte Indikatorart ({', '.join(KINDS)}), gefunden „{spec.kind}“"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Store
+# --------------------------------------------------------------------------------------------
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _ts_text(ts: dt.datetime) -> str:
+    """Fixed-width UTC text so that string order equals time order in SQL."""
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=dt.UTC)
+    return ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class ObservationStore:
+    """Versioned, audited indicator values in one SQLite file.
+
+    ``path`` defaults to :func:`workbench.paths.store_path` (env ``WORKBENCH_DB``). The file
+    and its directory are created and migrated on first use. ``specs`` returns the catalogue
+    indicators of a Träger (default :func:`catalogue_specs`); pass ``validate=False`` to store
+    values without catalogue checks.
+    """
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        validate: bool = True,
+        specs: SpecProvider | None = None,
+    ) -> None:
+        self.path = Path(path) if path is not None else paths.store_path()
+        self.validate = validate
+        self._specs_provider: SpecProvider = specs or catalogue_specs
+        self._specs_cache: dict[str, Mapping[str, IndicatorSpec] | None] = {}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._retry(self._migrate)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # FULL: a committed audit record survives power loss too, not only a process crash.
+        conn.execute("PRAGMA synchronous = FULL")
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _retry(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` and retry with exponential backoff + jitter while SQLite is busy."""
+        delay = 0.01
+        for attempt in range(MAX_RETRIES):
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or attempt == MAX_RETRIES - 1:
+                    raise
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 1.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run ``fn(conn)`` inside one ``BEGIN IMMEDIATE`` transaction (all or nothing)."""
+
+        def attempt() -> Any:
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                return result
+            finally:
+                conn.close()
+
+        return self._retry(attempt)
+
+    def _migrate(self) -> None:
+        conn = self._connect()
+        try:
+            # WAL is persistent in the file; readers never block the single writer.
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version ("
+                    " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+                )
+                done = {r[0] for r in conn.execute("SELECT version FROM schema_version")}
+                if done and max(done) > SCHEMA_VERSION:
+                    raise RuntimeError(
+                        f"Messwertspeicher {self.path} hat Schema-Version {max(done)}, diese "
+                        f"Programmversion kennt nur bis {SCHEMA_VERSION}: bitte workbench "
+                        "aktualisieren"
+                    )
+                for number, sql in MIGRATIONS:
+                    if number in done:
+                        continue
+                    for statement in _split_sql(sql):
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                        (number, _ts_text(utc_now())),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.close()
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+
+    # -- validation --------------------------------------------------------------------------
+
+    def specs(self, traeger_id: str) -> Mapping[str, IndicatorSpec] | None:
+        """Catalogue indicators of ``traeger_id`` (cached per store), ``None`` if no catalogue."""
+        if traeger_id not in self._specs_cache:
+            self._specs_cache[traeger_id] = self._specs_provider(traeger_id)
+        return self._specs_cache[traeger_id]
+
+    def check(self, row: Mapping[str, Any]) -> list[Problem]:
+        """German problems with one row (the keyword arguments of :meth:`record`)."""
+        where = self.path.name
+        problems: list[Problem] = []
+        traeger_id = row.get("traeger_id") or ""
+        indicator_id = row.get("indicator_id") or ""
+        value = row.get("value")
+        note = row.get("note")
+        for key, label in (
+            ("traeger_id", "Träger"),
+            ("indicator_id", "Indikator-ID"),
+            ("entered_by", "Erfasst von"),
+            ("source", "Quelle"),
+        ):
+            if not str(row.get(key) or "").strip():
+                problems.append(Problem(where, None, label, "", "nicht leer"))
+        if not isinstance(row.get("period"), dt.date) or isinstance(row.get("period"), dt.datetime):
+            problems.append(
+                Problem(where, None, "Stichtag", str(row.get("period")), "ein Datum (date)")
+            )
+        if value is None and not (note or "").strip():
+            problems.append(Problem(where, None, "Wert", "", "ein Wert oder eine Notiz"))
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+            problems.append(Problem(where, None, "Wert", repr(value), "eine Zahl"))
+            return problems
+        if problems or not self.validate:
+            return problems
+        specs = self.specs(traeger_id)
+        if specs is None:
+            return problems
+        spec = specs.get(indicator_id)
+        if spec is None:
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    "Indikator-ID",
+                    indicator_id,
+                    f"eine Indikator-ID aus dem Katalog von „{traeger_id}“",
+                )
+            )
+            return problems
+        expected = check_value(spec, None if value is None else float(value), note)
+        if expected:
+            problems.append(
+                Problem(where, None, "Wert", _fmt_value(value) or (note or ""), expected)
+            )
+        return problems
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def record(
+        self,
+        traeger_id: str,
+        indicator_id: str,
+        period: dt.date,
+        value: float | None,
+        note: str | None = None,
+        *,
+        entered_by: str,
+        source: str,
+        comment: str = "",
+        is_example: bool = False,
+    ) -> int:
+        """Store one value; return its version (1 for a new value, 2+ for a correction).
+
+        Every call creates a new version, also when the value equals the current one (an
+        explicit entry is an audited act). Raises :class:`DataValidationError` (German) when the
+        value does not fit the catalogue.
+        """
+        row = {
+            "traeger_id": traeger_id,
+            "indicator_id": indicator_id,
+            "period": period,
+            "value": value,
+            "note": note,
+            "entered_by": entered_by,
+            "source": source,
+            "comment": comment,
+            "is_example": is_example,
+        }
+        problems = self.check(row)
+        if problems:
+            raise DataValidationError(problems)
+        return self._write(lambda conn: self._insert(conn, row, _ts_text(utc_now()), None))
+
+    def record_many(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        skip_unchanged: bool = False,
+        batch: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Store many values in ONE transaction (all or nothing); return versions written.
+
+        ``rows`` are dicts with the arguments of :meth:`record`. With ``skip_unchanged`` a row
+        whose value, note, source and example flag equal the current version is not stored again
+        (idempotent re-import). ``batch`` (``entered_by``, ``file_name``, ``file_sha256``)
+        records an ``import_batch`` row linked to the new versions.
+        """
+        rows = [dict(r) for r in rows]
+        problems: list[Problem] = []
+        for index, row in enumerate(rows, start=1):
+            row.setdefault("note", None)
+            row.setdefault("comment", "")
+            row.setdefault("is_example", False)
+            for p in self.check(row):
+                problems.append(Problem(p.file, index, p.column, p.value, p.expected))
+        if problems:
+            raise DataValidationError(problems)
+
+        def write(conn: sqlite3.Connection) -> int:
+            now = _ts_text(utc_now())
+            todo = rows
+            if skip_unchanged:
+                todo = [r for r in rows if not self._unchanged(conn, r)]
+            batch_id = None
+            if batch is not None:
+                batch_id = conn.execute(
+                    "INSERT INTO import_batch (started_at, entered_by, file_name, file_sha256,"
+                    " rows_in_file, new_versions) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        now,
+                        batch.get("entered_by") or "unbekannt",
+                        batch.get("file_name"),
+                        batch.get("file_sha256"),
+                        len(rows),
+                        len(todo),
+                    ),
+                ).lastrowid
+            for row in todo:
+                self._insert(conn, row, now, batch_id)
+            return len(todo)
+
+        return self._write(write)
+
+    @staticmethod
+    def _unchanged(conn: sqlite3.Connection, row: Mapping[str, Any]) -> bool:
+        latest = conn.execute(
+            "SELECT value, note, source, is_example FROM observation"
+            " WHERE traeger_id = ? AND indicator_id = ? AND period = ?"
+            " ORDER BY version DESC LIMIT 1",
+            (row["traeger_id"], row["indicator_id"], row["period"].isoformat()),
+        ).fetchone()
+        if latest is None:
+            return False
+        value = None if row["value"] is None else float(row["value"])
+        note = row.get("note") or None
+        return (
+            latest[0] == value
+            and (latest[1] or None) == note
+            and latest[2] == row["source"]
+            and bool(latest[3]) == bool(row.get("is_example"))
+        )
+
+    @staticmethod
+    def _insert(
+        conn: sqlite3.Connection, row: Mapping[str, Any], now: str, batch_id: int | None
+    ) -> int:
+        key = (row["traeger_id"], row["indicator_id"], row["period"].isoformat())
+        # The version is read and written inside the same IMMEDIATE transaction, so no other
+        # writer can slip in between; UNIQUE + the contiguity trigger back this up.
+        (version,) = conn.execute(
+            "INSERT INTO observation (traeger_id, indicator_id, period, value, note, version,"
+            " entered_by, entered_at, source, comment, is_example, batch_id)"
+            " VALUES (?1, ?2, ?3, ?4, ?5,"
+            "  (SELECT COALESCE(MAX(version), 0) + 1 FROM observation"
+            "   WHERE traeger_id = ?1 AND indicator_id = ?2 AND period = ?3),"
+            "  ?6, ?7, ?8, ?9, ?10, ?11) RETURNING version",
+            (
+                *key,
+                None if row["value"] is None else float(row["value"]),
+                row.get("note") or None,
+                row["entered_by"],
+                now,
+                row["source"],
+                row.get("comment") or "",
+                1 if row.get("is_example") else 0,
+                batch_id,
+            ),
+        ).fetchone()
+        return int(version)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    _COLUMNS = (
+        "traeger_id, indicator_id, period, value, note, version, entered_by, entered_at,"
+        " source, comment, is_example"
+    )
+
+    def _query(self, sql: str, params: list[Any]) -> pl.DataFrame:
+        with self._read() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return _frame(rows)
+
+    @staticmethod
+    def _filters(
+        traeger_id: str | None,
+        indicator_id: str | None = None,
+        period: dt.date | None = None,
+        include_examples: bool = True,
+        alias: str = "o",
+    ) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if traeger_id is not None:
+            clauses.append(f"{alias}.traeger_id = ?")
+            params.append(traeger_id)
+        if indicator_id is not None:
+            clauses.append(f"{alias}.indicator_id = ?")
+            params.append(indicator_id)
+        if period is not None:
+            clauses.append(f"{alias}.period = ?")
+            params.append(period.isoformat())
+        if not include_examples:
+            clauses.append(f"{alias}.is_example = 0")
+        return (" AND ".join(clauses) or "1"), params
+
+    def _latest(
+        self,
+        traeger_id: str | None,
+        include_examples: bool,
+        before: str | None,
+    ) -> pl.DataFrame:
+        where, params = self._filters(traeger_id, include_examples=include_examples)
+        time_filter = ""
+        time_params: list[Any] = []
+        if before is not None:
+            time_filter = " AND entered_at <= ?"
+            time_params = [before]
+            where += " AND o.entered_at <= ?"
+            params.append(before)
+        cols = ", ".join(f"o.{c.strip()}" for c in self._COLUMNS.split(","))
+        # Latest version per key (among versions entered up to ``before``). Example filtering
+        # happens after picking the latest version: a real correction of an example value
+        # hides the example, an example never hides a real value by being filtered first.
+        sql = (
+            f"SELECT {cols} FROM observation o"
+            " WHERE o.version = (SELECT MAX(i.version) FROM observation i"
+            "  WHERE i.traeger_id = o.traeger_id AND i.indicator_id = o.indicator_id"
+            f"  AND i.period = o.period{time_filter.replace('entered_at', 'i.entered_at')})"
+            f" AND {where}"
+            " ORDER BY o.traeger_id, o.indicator_id, o.period"
+        )
+        return self._query(sql, [*time_params, *params])
+
+    def current(self, traeger_id: str | None = None, include_examples: bool = True) -> pl.DataFrame:
+        """Latest version per Träger × indicator × period (see OBSERVATION_SCHEMA)."""
+        return self._latest(traeger_id, include_examples, None)
+
+    def as_of(
+        self,
+        timestamp: dt.datetime,
+        traeger_id: str | None = None,
+        include_examples: bool = True,
+    ) -> pl.DataFrame:
+        """What :meth:`current` returned at ``timestamp`` (naive timestamps are taken as UTC)."""
+        return self._latest(traeger_id, include_examples, _ts_text(timestamp))
+
+    def history(
+        self,
+        traeger_id: str | None = None,
+        indicator_id: str | None = None,
+        period: dt.date | None = None,
+    ) -> pl.DataFrame:
+        """All versions, oldest first within each key."""
+        where, params = self._filters(traeger_id, indicator_id, period)
+        return self._query(
+            f"SELECT {self._COLUMNS} FROM observation o WHERE {where}"
+            " ORDER BY traeger_id, indicator_id, period, version",
+            params,
+        )
+
+    def count(self) -> int:
+        """Number of stored versions (all keys)."""
+        with self._read() as conn:
+            return conn.execute("SELECT COUNT(*) FROM observation").fetchone()[0]
+
+    def batches(self) -> pl.DataFrame:
+        """The import log: one row per import (file, sha256, user, rows, new versions)."""
+        with self._read() as conn:
+            cur = conn.execute(
+                "SELECT id, started_at, entered_by, file_name, file_sha256, rows_in_file,"
+                " new_versions FROM import_batch ORDER BY id"
+            )
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        return pl.DataFrame(rows, schema=names, orient="row")
+
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check`` result (``"ok"`` when the file is sound)."""
+        with self._read() as conn:
+            return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) together."""
+    statements, buffer = [], ""
+    for line in script.strip().splitlines():
+        buffer += line + "\n"
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def _frame(rows: list[tuple]) -> pl.DataFrame:
+    names = list(OBSERVATION_SCHEMA)
+    if not rows:
+        return pl.DataFrame(schema=OBSERVATION_SCHEMA)
+    columns = list(zip(*rows, strict=True))
+    data = {
+        "traeger_id": columns[0],
+        "indicator_id": columns[1],
+        "period": [dt.date.fromisoformat(v) for v in columns[2]],
+        "value": columns[3],
+        "note": columns[4],
+        "version": columns[5],
+        "entered_by": columns[6],
+        "entered_at": [
+            dt.datetime.strptime(v, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+            for v in columns[7]
+        ],
+        "source": columns[8],
+        "comment": columns[9],
+        "is_example": [bool(v) for v in columns[10]],
+    }
+    return pl.DataFrame({n: data[n] for n in names}, schema=OBSERVATION_SCHEMA)
+
+
+def default_user() -> str:
+    """Who is entering values when nobody says: ``WORKBENCH_USER`` or the OS login."""
+    import getpass
+
+    try:
+        return os.environ.get("WORKBENCH_USER") or getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unbekannt"
