@@ -1,0 +1,231 @@
+"""The population model on the real raw files in data/raw (facts from SOURCES.md and the seeds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from workbench import metrics, population
+from workbench.population import (
+    SCHEMA,
+    SOURCES,
+    UnknownMunicipalityError,
+    load_population,
+    municipalities,
+    resolve_municipality,
+    series,
+    validate_population,
+)
+from workbench.validation import DataValidationError
+
+GOLDEN = Path(__file__).parent / "golden"
+ZENSUS_DAY = dt.date(2022, 5, 15)
+SACHSENHEIM = "08118076"
+
+
+@pytest.fixture(scope="module")
+def pop() -> pl.DataFrame:
+    return load_population()
+
+
+def one(pop: pl.DataFrame, **where) -> dict:
+    rows = pop.filter(*[pl.col(k) == v for k, v in where.items()])
+    assert rows.height == 1, f"expected one row for {where}, got {rows.height}"
+    return rows.row(0, named=True)
+
+
+def test_schema_and_invariants(pop):
+    assert dict(pop.schema) == SCHEMA
+    assert pop.filter(pl.col("foreigners") > pl.col("population")).height == 0
+    assert pop.filter((pl.col("share") < 0) | (pl.col("share") > 100)).height == 0
+    assert not pop.select(pl.struct("ags", "reference_date", "source").is_duplicated().any()).item()
+    assert set(pop["source"]) <= set(SOURCES)
+
+
+def test_39_municipalities(pop):
+    gemeinden = pop.filter(pl.col("level") == "Gemeinde")["ags"].unique()
+    assert gemeinden.len() == 39
+    assert gemeinden.str.contains(r"^08118\d{3}$").all()
+    register = municipalities()
+    assert register.height == 39
+    assert set(register["ags"]) == set(gemeinden)
+    row = register.filter(pl.col("ags") == SACHSENHEIM).row(0, named=True)
+    assert (row["name"], row["is_stadt"], row["population"]) == ("Sachsenheim", True, 19_480)
+    assert register.filter(~pl.col("is_stadt"))["name"].str.contains("Stadt").sum() == 0
+
+
+def test_kreis_figures_from_sources_md(pop):
+    assert one(pop, ags="08118", source="zensus2022")["population"] == 528_576
+    assert one(pop, ags="08118", source="gv_isys", year=2023)["population"] == 553_689
+    r2011 = one(pop, ags="08118", source="regionalstatistik2011")
+    assert (r2011["foreigners"], r2011["population"]) == (70_918, 512_086)
+    land2011 = one(pop, ags="08", source="regionalstatistik2011")
+    assert (land2011["foreigners"], land2011["population"]) == (1_153_846, 10_512_441)
+    assert one(pop, ags="08118", source="regionalatlas", year=2023)["share"] == 20.0
+    assert one(pop, ags="08", source="regionalatlas", year=2023)["share"] == 18.0
+    assert one(pop, ags="08118", source="inkar", year=2022)["share"] == 20.03
+
+
+def test_gv_totals_per_date_without_double_counting_the_2024_extract(pop):
+    gv = pop.filter((pl.col("ags") == "08118") & (pl.col("source") == "gv_isys"))
+    totals = dict(zip(gv["year"], gv["population"], strict=True))
+    # SOURCES.md: 516,874 (2009) … 553,689 (2023); AuszugGV4QAktuell_2024 repeats 2023.
+    assert totals == {2009: 516_874, 2010: 517_985, 2013: 521_633, 2016: 537_902,
+                      2017: 542_630, 2021: 544_679, 2023: 553_689}
+
+
+def test_sachsenheim_zensus_share_and_kreis_average(pop):
+    assert one(pop, ags=SACHSENHEIM, source="zensus2022")["share"] == 16.7
+    kreis = one(pop, ags="08118", source="zensus2022")
+    # SOURCES.md derived: 97,827 / 528,576 = 18.51 % (rebuilt from rounded municipal shares)
+    assert kreis["foreigners"] == 97_827
+    assert round(kreis["share"], 2) == 18.51
+    assert kreis["status"] == "geschätzt"
+    assert metrics.gaps(pop, SACHSENHEIM, ZENSUS_DAY, "zensus2022")["gap_kreis"] < 0
+
+
+def test_published_azr_figure(pop):
+    azr = one(pop, ags="08118", source="landratsamt_azr")
+    assert (azr["foreigners"], azr["population"]) == (119_120, 553_689)
+    assert round(100 * azr["foreigners"] / azr["population"], 2) == 21.51
+    assert azr["share"] == 21.51
+    sachsenheim = one(pop, ags=SACHSENHEIM, source="stadt_sachsenheim")
+    assert (sachsenheim["foreigners"], sachsenheim["population"]) == (3_630, 19_641)
+
+
+def test_estimates_are_marked_and_follow_the_documented_method(pop):
+    estimates = pop.filter(pl.col("source") == "schaetzung_zensus_regionalatlas")
+    assert estimates.height > 0
+    assert set(estimates["status"]) == {"geschätzt"}
+    # nothing estimated is called official
+    assert set(pop.filter(pl.col("status") == "geschätzt")["source"]) == {
+        "schaetzung_zensus_regionalatlas", "zensus2022"}
+    row = one(estimates, ags=SACHSENHEIM, reference_date=dt.date(2023, 12, 31))
+    # anchor: Regionalatlas Kreis 18.5 (2021) -> 19.4 (2022), 135 of 365 days to 15.05.2022
+    anchor = 18.5 + 0.9 * 135 / 365
+    expected = 16.7 * 20.0 / anchor  # = 17.735
+    assert row["share"] == pytest.approx(expected)
+    assert row["population"] == 19_480
+    assert row["foreigners"] == round(19_480 * expected / 100)  # 3455
+    at_zensus = one(estimates, ags=SACHSENHEIM, reference_date=ZENSUS_DAY)
+    assert (at_zensus["share"], at_zensus["population"], at_zensus["foreigners"]) == (
+        16.7, 18_303, 3_057)
+
+
+def test_estimate_error_against_independent_spot_checks(pop):
+    """Documents the size of the estimation error (see notes): within about 2.5 points."""
+    kornwestheim = one(pop, ags="08118046", source="schaetzung_zensus_regionalatlas", year=2011)
+    # Zensus 2011 (09.05.2011): 6,060 / 30,901 = 19.6 % (Stuttgarter Nachrichten)
+    assert abs(kornwestheim["share"] - 19.6) < 2.5
+    sachsenheim = one(pop, ags=SACHSENHEIM, source="schaetzung_zensus_regionalatlas", year=2024)
+    # municipal register July 2024: 18.48 % (higher concept, like AZR vs Fortschreibung)
+    assert abs(sachsenheim["share"] - 18.48) < 1.0
+
+
+def test_series_never_mixes_sources(pop):
+    for ags in pop["ags"].unique():
+        s = series(pop, ags)
+        assert s["source"].n_unique() == 1, ags
+        assert s["reference_date"].is_sorted()
+    assert series(pop, "08118")["source"][0] == "regionalatlas"
+    assert series(pop, SACHSENHEIM)["source"][0] == "schaetzung_zensus_regionalatlas"
+    assert series(pop, "08118", "inkar").height == 28
+
+
+def test_overview_matches_golden_file(pop):
+    golden = pl.read_csv(GOLDEN / "overview_08118.csv", schema_overrides={"ags": pl.String})
+    table = metrics.overview_table(pop)
+    assert table.height == 39
+    assert set(table["latest_status"]) == {"geschätzt"}
+    assert set(table["latest_date"]) == {dt.date(2024, 12, 31)}
+    got = table.select(golden.columns).sort("ags")
+    assert_frame_equal(got, golden.sort("ags"), check_dtypes=False, abs_tol=1e-6)
+
+
+def test_user_series_replaces_estimates(tmp_path, monkeypatch):
+    user = tmp_path / "user"
+    user.mkdir()
+    monkeypatch.setenv("WORKBENCH_USER_DIR", str(user))
+    before = load_population()
+    assert before.filter(pl.col("source") == "user_series").height == 0
+    assert load_population() is before  # cached: nothing changed
+    (user / "sachsenheim.csv").write_text(
+        "AGS;Gemeinde;Stichtag;Bevölkerung insgesamt;Ausländer;Quelle\n"
+        "08118076;Sachsenheim;31.12.2023;19.480;3.500;Export statistik-bw.de\n"
+        "08118076;Sachsenheim;31.12.2024;19.600;3.600;Export statistik-bw.de\n",
+        encoding="utf-8",
+    )
+    after = load_population()
+    user_rows = after.filter(pl.col("source") == "user_series")
+    assert user_rows.height == 2
+    assert set(user_rows["status"]) == {"amtlich"}
+    assert user_rows["share"].to_list() == pytest.approx([100 * 3500 / 19480, 100 * 3600 / 19600])
+    est = after.filter((pl.col("source") == "schaetzung_zensus_regionalatlas")
+                       & (pl.col("ags") == SACHSENHEIM))
+    assert dt.date(2023, 12, 31) not in est["reference_date"].to_list()
+    assert dt.date(2024, 12, 31) not in est["reference_date"].to_list()
+    assert dt.date(2021, 12, 31) in est["reference_date"].to_list()  # other dates stay
+    # other municipalities keep their estimates
+    assert one(after, ags="08118046", source="schaetzung_zensus_regionalatlas",
+               year=2023)["status"] == "geschätzt"
+    assert series(after, SACHSENHEIM)["source"][0] == "user_series"
+    row = metrics.overview_table(after).filter(pl.col("ags") == SACHSENHEIM).row(0, named=True)
+    assert (row["latest_status"], row["latest_source"]) == ("amtlich", "user_series")
+    assert row["share_latest"] == pytest.approx(100 * 3600 / 19600)
+
+
+def test_validation_reports_row_column_and_value(pop):
+    bad = pop.head(3).with_columns(
+        pl.when(pl.int_range(pl.len()) == 1).then(10**9).otherwise(pl.col("foreigners"))
+        .alias("foreigners"),
+        pl.when(pl.int_range(pl.len()) == 2).then(101.0).otherwise(pl.col("share"))
+        .alias("share"),
+    )
+    with pytest.raises(DataValidationError) as info:
+        validate_population(bad)
+    text = str(info.value)
+    assert "Zeile 2" in text and "foreigners" in text and "1000000000" in text
+    assert "Zeile 3" in text and "Anteil zwischen 0 und 100" in text
+    with pytest.raises(DataValidationError, match="höchstens eine Zeile"):
+        validate_population(pl.concat([pop.head(1), pop.head(1)]))
+    with pytest.raises(DataValidationError, match="Spalten"):
+        validate_population(pop.drop("status"))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("sachsenheim", ("08118076", "Sachsenheim")),
+        ("Sachsenheim, Stadt", ("08118076", "Sachsenheim")),
+        ("08118067", ("08118067", "Schwieberdingen")),
+        ("8118076", ("08118076", "Sachsenheim")),
+        ("Bietigheim-Bissingen", ("08118079", "Bietigheim-Bissingen")),
+        ("bietigheim bissingen", ("08118079", "Bietigheim-Bissingen")),
+        ("MÖGLINGEN", ("08118051", "Möglingen")),
+        ("Moeglingen", ("08118051", "Möglingen")),
+    ],
+)
+def test_resolve_municipality(query, expected):
+    assert resolve_municipality(query) == expected
+
+
+def test_resolve_municipality_suggests_close_matches():
+    with pytest.raises(UnknownMunicipalityError) as info:
+        resolve_municipality("Sachsnheim")
+    assert "Unbekannte Gemeinde „Sachsnheim“" in str(info.value)
+    assert "Meinten Sie: Sachsenheim" in str(info.value)
+    with pytest.raises(UnknownMunicipalityError, match="8-stellige Gemeindeschlüssel"):
+        resolve_municipality("Stuttgart")
+    with pytest.raises(UnknownMunicipalityError):
+        resolve_municipality("08111000")
+
+
+def test_citations_are_german_and_mark_estimates():
+    assert population.citation("zensus2022", dt.date(2022, 5, 15)).endswith("Stand 15.05.2022")
+    assert population.citation("schaetzung_zensus_regionalatlas").endswith("– geschätzt")
+    for info in SOURCES.values():
+        assert info.status in ("amtlich", "geschätzt")
