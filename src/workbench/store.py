@@ -448,8 +448,9 @@ class ObservationStore:
 
         ``rows`` are dicts with the arguments of :meth:`record`. With ``skip_unchanged`` a row
         whose value, note, source and example flag equal the current version is not stored again
-        (idempotent re-import). ``batch`` (``entered_by``, ``file_name``, ``file_sha256``)
-        records an ``import_batch`` row linked to the new versions.
+        (idempotent re-import); a row with ``source_given=False`` (source defaulted to the file
+        name) is compared without its source. ``batch`` (``entered_by``, ``file_name``,
+        ``file_sha256``) records an ``import_batch`` row linked to the new versions.
         """
         rows = [dict(r) for r in rows]
         problems: list[Problem] = []
@@ -502,7 +503,8 @@ class ObservationStore:
         return (
             latest[0] == value
             and (latest[1] or None) == note
-            and latest[2] == row["source"]
+            # A source filled in by default (the import file name) is no reason for a version.
+            and (latest[2] == row["source"] or not row.get("source_given", True))
             and bool(latest[3]) == bool(row.get("is_example"))
         )
 

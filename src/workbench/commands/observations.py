@@ -1,0 +1,149 @@
+"""``workbench import-observations`` / ``export-observations`` / ``example-data``.
+
+German messages; bad input exits with status 1 and the list of problems, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import click
+
+from workbench.formatting import fmt_date, fmt_int
+from workbench.validation import DataValidationError, format_problems
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    raise SystemExit(1)
+
+
+def _open_store(db: Path | None):
+    from workbench.store import ObservationStore
+
+    try:
+        return ObservationStore(db)
+    except (sqlite3.DatabaseError, RuntimeError, OSError) as exc:
+        _fail([f"Messwertspeicher {db or ''} kann nicht geöffnet werden: {exc}"])
+
+
+_DB_OPTION = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite-Datei des Messwertspeichers (Standard: $WORKBENCH_DB bzw. "
+    "data/store/observations.sqlite).",
+)
+
+
+@click.command("import-observations")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_DB_OPTION
+@click.option("--user", default=None, help="Wer importiert (Standard: angemeldeter Benutzer).")
+def import_observations(file: Path, db: Path | None, user: str | None) -> None:
+    """Messwerte aus einer Excel- (.xlsx) oder CSV-Datei (Vorlage) importieren.
+
+    Die Datei wird vollständig geprüft; enthält sie Fehler, wird nichts gespeichert.
+    """
+    from workbench import observations_io
+
+    store = _open_store(db)
+    try:
+        result = observations_io.import_observations(file, store, user=user)
+    except DataValidationError as exc:
+        n = len(exc.problems)
+        _fail(
+            [
+                f"Import abgebrochen – nichts gespeichert. {fmt_int(n)} Problem"
+                f"{'e' if n != 1 else ''} in {file.name}:",
+                *("  " + line for line in format_problems(exc.problems, limit=200)),
+            ]
+        )
+    except sqlite3.DatabaseError as exc:
+        _fail([f"Import abgebrochen – nichts gespeichert (Datenbankfehler: {exc})"])
+    click.echo(
+        f"{result.file}: {fmt_int(result.rows)} Werte gelesen, "
+        f"{fmt_int(result.new_versions)} neu gespeichert (neue Werte oder Korrekturen), "
+        f"{fmt_int(result.unchanged)} unverändert, {fmt_int(result.skipped_empty)} leere "
+        "Vorlagenzeilen übersprungen."
+    )
+    if result.ignored_columns:
+        click.echo("Hinweis: Spalten ignoriert: " + ", ".join(result.ignored_columns))
+    click.echo(f"Messwertspeicher: {store.path}")
+
+
+@click.command("export-observations")
+@click.option("--traeger", default=None, help="Nur diesen Träger exportieren (Kennung).")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
+              help="Dateiformat (Standard: aus der Dateiendung von --out).")
+@click.option("--history", is_flag=True, default=False,
+              help="CSV: alle Versionen statt nur aktueller Werte (xlsx enthält immer beides).")
+@click.option("--template", "template", default=None, metavar="TRAEGER",
+              help="Leere Erfassungsvorlage für diesen Träger schreiben statt Werte.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Zieldatei (.xlsx oder .csv).")
+@_DB_OPTION
+def export_observations(traeger: str | None, fmt: str | None, history: bool,
+                        template: str | None, out: Path, db: Path | None) -> None:
+    """Messwerte (oder eine Erfassungsvorlage) nach Excel/CSV exportieren."""
+    from workbench import catalogue, observations_io
+
+    if fmt is not None and out.suffix.lower() not in ("", f".{fmt}"):
+        _fail([f"--out {out.name} passt nicht zu --format {fmt} (Endung .{fmt} erwartet)"])
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        if fmt is None:
+            _fail([f"--out {out.name}: Endung .xlsx oder .csv erwartet"])
+        out = out.with_suffix(f".{fmt}")
+    if template is not None:
+        if template not in catalogue.list_traeger():
+            have = ", ".join(catalogue.list_traeger()) or "keine"
+            _fail([f"Kein Maßnahmenkatalog für „{template}“ (vorhanden: {have})"])
+        try:
+            path = observations_io.write_template(template, out)
+        except catalogue.CatalogueError as exc:
+            _fail([str(exc)])
+        n = len(observations_io.template_rows(template))
+        click.echo(f"Vorlage für „{template}“ mit {fmt_int(n)} Indikatoren geschrieben: {path}")
+        return
+    store = _open_store(db)
+    path = observations_io.export_observations(out, store, traeger_id=traeger, fmt=fmt,
+                                               history=history)
+    current = store.current(traeger)
+    n_example = int(current["is_example"].sum()) if current.height else 0
+    click.echo(
+        f"{fmt_int(current.height)} aktuelle Werte"
+        + (f" (davon {fmt_int(n_example)} Beispieldaten)" if n_example else "")
+        + f" exportiert: {path}"
+    )
+
+
+@click.command("example-data")
+@click.option("--as-of", "as_of", default=None, metavar="DATUM",
+              help="Stichtag der Beispieldaten (31.12.2025 oder 2025-12-31; Standard: heute).")
+@_DB_OPTION
+def example_data(as_of: str | None, db: Path | None) -> None:
+    """Beispieldaten (keine amtlichen Werte) in den Messwertspeicher laden."""
+    from workbench.observations_io import parse_date
+
+    day = dt.date.today()
+    if as_of is not None:
+        parsed = parse_date(as_of)
+        if parsed is None:
+            _fail([f"--as-of „{as_of}“: Datum wie 31.12.2025 oder 2025-12-31 erwartet"])
+        day = parsed
+    try:
+        from workbench.examples import load_examples_into
+    except ImportError:
+        _fail(["Beispieldaten sind in dieser Version nicht verfügbar (workbench.examples fehlt)."])
+    store = _open_store(db)
+    try:
+        n = load_examples_into(store, day)
+    except DataValidationError as exc:
+        _fail(["Beispieldaten passen nicht zum Katalog:", *format_problems(exc.problems)])
+    click.echo(
+        f"{fmt_int(n)} Beispielwerte (Beispieldaten, keine amtlichen Werte) mit Stand "
+        f"{fmt_date(day)} gespeichert: {store.path}"
+    )

@@ -1,0 +1,726 @@
+"""Import and export of observations: the German Excel/CSV template and the store.
+
+File format (one row per value; column names German, order free, matched case-insensitively)::
+
+    Träger;Indikator-ID;Stichtag;Wert;Notiz;Quelle;Erfasst von;Kommentar
+
+Required columns: ``Träger``, ``Indikator-ID``, ``Stichtag``, ``Wert``. Optional readable
+columns (``Handlungsfeld``, ``Maßnahme``, ``Indikator``, ``Art``, ``Einheit``) and the export
+columns ``Version``, ``Erfasst am (UTC)`` are ignored on import; ``Beispieldaten`` (ja/nein)
+is honoured so that an export can be re-imported without turning example data into real data.
+
+Rules (all checked before anything is stored; a file with any problem imports nothing):
+
+* CSV: separator ``;`` (also tab, as in Excel's „Unicode-Text“); UTF-8 with or without BOM,
+  UTF-16 with BOM or Windows-1252; decimal comma (``12,5``; ``1.234,5``).
+* xlsx: first sheet named „Messwerte“, else the first sheet; the header row may be preceded by
+  note rows. Numeric and date cells are taken as typed.
+* ``Stichtag``: ``31.12.2025`` or ``2025-12-31`` (or an Excel date cell).
+* ``Wert``: a number fitting the indicator kind (Anzahl: integer ≥ 0, Anteil: 0–100,
+  Meilenstein: 1/0 or ja/nein); qualitative indicators need ``Notiz``.
+* Rows with neither ``Wert`` nor ``Notiz`` are skipped (an untouched template row).
+* Same Träger × Indikator × Stichtag twice in one file is a problem.
+* ``Quelle`` defaults to „Import <Dateiname>“, ``Erfasst von`` to the importing user.
+
+Re-importing a file is idempotent: a row whose value, note, source and example flag equal the
+current version creates no new version; a changed value creates the next version. An empty
+``Quelle`` (defaulted to the file name) is not compared, so re-saving a file under a new name
+does not create versions.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench import paths
+from workbench.formatting import fmt_date
+from workbench.store import (
+    IndicatorSpec,
+    ObservationStore,
+    catalogue_specs,
+    check_value,
+    default_user,
+)
+from workbench.validation import DataValidationError, Problem
+
+# Canonical column names (as written in templates and exports).
+COL_TRAEGER = "Träger"
+COL_INDICATOR = "Indikator-ID"
+COL_PERIOD = "Stichtag"
+COL_VALUE = "Wert"
+COL_NOTE = "Notiz"
+COL_SOURCE = "Quelle"
+COL_USER = "Erfasst von"
+COL_COMMENT = "Kommentar"
+COL_EXAMPLE = "Beispieldaten"
+
+TEMPLATE_COLUMNS = [
+    COL_TRAEGER, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_NOTE, COL_SOURCE, COL_USER, COL_COMMENT
+]
+REQUIRED_COLUMNS = [COL_TRAEGER, COL_INDICATOR, COL_PERIOD, COL_VALUE]
+READABLE_COLUMNS = ["Handlungsfeld", "Maßnahme", "Indikator", "Art", "Einheit"]
+EXPORT_EXTRA_COLUMNS = ["Version", "Erfasst am (UTC)", COL_EXAMPLE]
+KNOWN_COLUMNS = [*TEMPLATE_COLUMNS, *EXPORT_EXTRA_COLUMNS, *READABLE_COLUMNS]
+
+TEMPLATE_NAME = "messwerte_vorlage"
+SHEET_NAME = "Messwerte"
+
+_YES = {"ja", "j", "x", "erreicht", "erledigt", "yes", "true", "wahr"}
+_NO = {"nein", "n", "nicht erreicht", "offen", "no", "false", "falsch"}
+
+
+def _norm(name: str) -> str:
+    """Header key: case, spaces, hyphens and umlaut spelling do not matter."""
+    text = name.replace("\ufeff", "").strip().casefold()
+    for src, dst in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(src, dst)
+    return re.sub(r"[\s\-_.()]+", "", text)
+
+
+_CANONICAL = {_norm(c): c for c in KNOWN_COLUMNS}
+
+
+# --------------------------------------------------------------------------------------------
+# Reading cells from CSV / xlsx
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sheet:
+    """Rows of a file as text cells, each with the row number a user sees (Excel / editor)."""
+
+    rows: list[tuple[int, list[str | None]]]
+    kind: str  # "csv" or "xlsx"
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Excel on Windows saves "CSV (Trennzeichen-getrennt)" as Windows-1252.
+        return raw.decode("cp1252", errors="replace")
+
+
+def _read_csv(path: Path, problems: list[Problem]) -> _Sheet | None:
+    text = _decode(path.read_bytes())
+    if not text.strip():
+        problems.append(Problem(path.name, None, None, None, "Datei ist leer"))
+        return None
+    lines = text.splitlines()
+    header_line = next((line for line in lines if line.strip()), "")
+    if ";" in header_line:
+        sep = ";"
+    elif "\t" in header_line:
+        sep = "\t"
+    elif "," in header_line:
+        problems.append(
+            Problem(
+                path.name,
+                1,
+                None,
+                header_line[:80],
+                "Semikolon „;“ als Trennzeichen (gefunden: Komma). In Excel speichern als "
+                "„CSV UTF-8 (durch Trennzeichen getrennt)“ mit deutschen Ländereinstellungen",
+            )
+        )
+        return None
+    else:
+        sep = ";"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    # Excel shows each CSV record as one row, also when a quoted cell spans lines.
+    rows = [(i, [c if c.strip() else None for c in rec]) for i, rec in enumerate(reader, 1)]
+    return _Sheet(rows, "csv")
+
+
+def _read_xlsx(path: Path, problems: list[Problem]) -> _Sheet | None:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(path)
+        names = reader.sheet_names
+        sheet = SHEET_NAME if SHEET_NAME in names else 0
+        # skip_rows=0 keeps leading empty rows, so frame index + 1 is Excel's row number.
+        frame = reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0).to_polars()
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a user problem
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        problems.append(
+            Problem(path.name, None, None, None, f"lesbare Excel-Datei (.xlsx) – {text}")
+        )
+        return None
+    rows = [
+        (i, [None if c is None or not str(c).strip() else str(c) for c in rec])
+        for i, rec in enumerate(frame.iter_rows(), 1)
+    ]
+    if not any(any(c is not None for c in cells) for _, cells in rows):
+        problems.append(Problem(path.name, None, None, None, "Datei ist leer"))
+        return None
+    return _Sheet(rows, "xlsx")
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing values
+# --------------------------------------------------------------------------------------------
+
+_DE_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_DE_PLAIN = re.compile(r"^[+-]?\d+(,\d+)?$")
+_XLSX_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def parse_number(text: str, *, excel: bool = False) -> float | None:
+    """German number text -> float; ``None`` when it is not a number.
+
+    ``12,5`` and ``1.234,5`` are German; ``1.234`` is 1234 (thousands). From an xlsx numeric
+    cell (``excel=True``) the text uses a decimal point (``12.5``). A trailing ``%`` is allowed.
+    """
+    t = text.strip().replace("\u00a0", "").replace(" ", "").removesuffix("%")
+    if excel and _XLSX_NUMBER.match(t):
+        value = float(t)
+    elif _DE_THOUSANDS.match(t):
+        value = float(t.replace(".", "").replace(",", "."))
+    elif _DE_PLAIN.match(t):
+        value = float(t.replace(",", "."))
+    else:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """``31.12.2025``, ``2025-12-31`` or an xlsx date cell (``2025-12-31 00:00:00``)."""
+    t = text.strip()
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            value = dt.datetime.strptime(t, fmt)
+        except ValueError:
+            continue
+        if value.time() != dt.time(0):
+            return None
+        return value.date()
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Reading an observations file
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedFile:
+    """Rows ready for :meth:`ObservationStore.record_many` plus what was skipped or ignored."""
+
+    path: Path
+    rows: list[dict[str, Any]]
+    skipped_empty: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    sha256: str = ""
+
+
+def read_observations(
+    path: str | Path,
+    *,
+    user: str | None = None,
+    specs: Callable[[str], Any] | None = None,
+) -> ParsedFile:
+    """Read and validate an observations file; raise :class:`DataValidationError` listing
+    EVERY problem (row as Excel shows it, column, value, expectation — German).
+
+    ``specs(traeger_id)`` returns the catalogue indicators (default: the catalogues in
+    :func:`workbench.paths.catalogue_dir`); a Träger without catalogue is a problem.
+    """
+    path = Path(path)
+    specs = specs or catalogue_specs
+    problems: list[Problem] = []
+    name = path.name
+    if not path.is_file():
+        raise DataValidationError([Problem(name, None, None, None, "Datei existiert nicht")])
+    raw = path.read_bytes()
+    if raw.startswith(b"PK\x03\x04"):
+        sheet = _read_xlsx(path, problems)
+    elif path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        if not raw:
+            problems.append(Problem(name, None, None, None, "Datei ist leer"))
+            sheet = None
+        else:
+            sheet = _read_xlsx(path, problems)
+    else:
+        sheet = _read_csv(path, problems)
+    if sheet is None:
+        raise DataValidationError(problems)
+
+    # Header: the first row naming at least two known columns (note rows may precede it).
+    header_at = None
+    for index, (_, cells) in enumerate(sheet.rows[:20]):
+        hits = sum(1 for c in cells if c is not None and _norm(c) in _CANONICAL)
+        if hits >= 2:
+            header_at = index
+            break
+    if header_at is None:
+        first_row, first_cells = next(
+            ((n, c) for n, c in sheet.rows if any(x is not None for x in c)), (1, [])
+        )
+        found = ", ".join(c for c in first_cells if c) or "nichts"
+        problems.append(
+            Problem(
+                name,
+                first_row,
+                None,
+                found[:80],
+                "eine Kopfzeile mit den Spalten " + ", ".join(TEMPLATE_COLUMNS)
+                + " (Trennzeichen „;“)",
+            )
+        )
+        raise DataValidationError(problems)
+    header_row, header_cells = sheet.rows[header_at]
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    for pos, cell in enumerate(header_cells):
+        if cell is None:
+            continue
+        canonical = _CANONICAL.get(_norm(cell))
+        if canonical is None:
+            ignored.append(cell.strip())
+        elif canonical in columns:
+            problems.append(
+                Problem(name, header_row, cell, cell, f"Spalte „{canonical}“ nur einmal")
+            )
+        else:
+            columns[canonical] = pos
+    for required in REQUIRED_COLUMNS:
+        if required not in columns:
+            problems.append(
+                Problem(name, header_row, required, None, f"Pflichtspalte „{required}“ fehlt")
+            )
+    if problems:
+        raise DataValidationError(problems)
+
+    def cell(cells: list[str | None], column: str) -> str | None:
+        pos = columns.get(column)
+        if pos is None or pos >= len(cells):
+            return None
+        value = cells[pos]
+        return value.strip() if value is not None else None
+
+    excel = sheet.kind == "xlsx"
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str, dt.date], int] = {}
+    skipped = 0
+    default_source = f"Import {name}"
+    importer = user or default_user()
+    known_traeger: dict[str, Any] = {}
+    for row_no, cells in sheet.rows[header_at + 1 :]:
+        if all(c is None for c in cells):
+            continue
+        traeger = cell(cells, COL_TRAEGER) or ""
+        indicator = cell(cells, COL_INDICATOR) or ""
+        value_text = cell(cells, COL_VALUE)
+        note = cell(cells, COL_NOTE)
+        if value_text is None and note is None:
+            skipped += 1  # untouched template row
+            continue
+        before = len(problems)
+
+        def bad(column: str, value: str | None, expected: str, row_no: int = row_no) -> None:
+            problems.append(Problem(name, row_no, column, value, expected))
+
+        spec: IndicatorSpec | None = None
+        if not traeger:
+            bad(COL_TRAEGER, "", "Kennung eines Trägers (z. B. „sachsenheim“)")
+        else:
+            if traeger not in known_traeger:
+                try:
+                    known_traeger[traeger] = specs(traeger)
+                except Exception as exc:  # noqa: BLE001 - a broken catalogue is reported
+                    known_traeger[traeger] = None
+                    bad(COL_TRAEGER, traeger, f"gültiger Maßnahmenkatalog ({exc})")
+                    continue
+            traeger_specs = known_traeger[traeger]
+            if traeger_specs is None:
+                from workbench import catalogue
+
+                have = ", ".join(catalogue.list_traeger()) or "keine"
+                bad(COL_TRAEGER, traeger, f"ein Träger mit Maßnahmenkatalog (vorhanden: {have})")
+            elif not indicator:
+                bad(COL_INDICATOR, "", "eine Indikator-ID aus dem Katalog")
+            else:
+                spec = traeger_specs.get(indicator)
+                if spec is None:
+                    bad(COL_INDICATOR, indicator, f"eine Indikator-ID aus dem Katalog von "
+                        f"„{traeger}“")
+        period_text = cell(cells, COL_PERIOD)
+        period = parse_date(period_text) if period_text else None
+        if period is None:
+            bad(COL_PERIOD, period_text or "", "ein Datum wie 31.12.2025 oder 2025-12-31")
+
+        value: float | None = None
+        if value_text is not None:
+            lowered = value_text.casefold()
+            if spec is not None and spec.kind == "meilenstein" and lowered in _YES | _NO:
+                value = 1.0 if lowered in _YES else 0.0
+            else:
+                value = parse_number(value_text, excel=excel)
+                if value is None:
+                    bad(COL_VALUE, value_text, "eine Zahl (z. B. 12 oder 12,5; Dezimalkomma)")
+        if spec is not None and (value is not None or value_text is None):
+            expected = check_value(spec, value, note)
+            if expected:
+                bad(COL_NOTE if spec.kind == "qualitativ" else COL_VALUE,
+                    note if spec.kind == "qualitativ" else value_text, expected)
+
+        example_text = (cell(cells, COL_EXAMPLE) or "nein").casefold()
+        if example_text not in _YES | _NO:
+            bad(COL_EXAMPLE, example_text, "ja oder nein")
+
+        if period is not None and traeger and indicator:
+            key = (traeger, indicator, period)
+            if key in seen:
+                bad(COL_INDICATOR, indicator, f"jeden Indikator je Stichtag nur einmal (schon in "
+                    f"Zeile {seen[key]})")
+            else:
+                seen[key] = row_no
+        if len(problems) > before:
+            continue
+        rows.append(
+            {
+                "traeger_id": traeger,
+                "indicator_id": indicator,
+                "period": period,
+                "value": value,
+                "note": note,
+                "source": cell(cells, COL_SOURCE) or default_source,
+                "source_given": cell(cells, COL_SOURCE) is not None,
+                "entered_by": cell(cells, COL_USER) or importer,
+                "comment": cell(cells, COL_COMMENT) or "",
+                "is_example": example_text in _YES,
+            }
+        )
+    if not problems and not rows:
+        problems.append(
+            Problem(name, None, COL_VALUE, None, "mindestens eine Zeile mit Wert oder Notiz "
+                    "(die Datei enthält keine Messwerte)")
+        )
+    if problems:
+        raise DataValidationError(problems)
+    return ParsedFile(
+        path=path,
+        rows=rows,
+        skipped_empty=skipped,
+        ignored_columns=ignored,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+@dataclass
+class ImportResult:
+    file: str
+    rows: int  # rows with a value in the file
+    new_versions: int  # versions written (new values and corrections)
+    unchanged: int  # rows equal to the current version (nothing written)
+    skipped_empty: int  # template rows without value or note
+    ignored_columns: list[str]
+
+
+def import_observations(
+    path: str | Path, store: ObservationStore | None = None, *, user: str | None = None
+) -> ImportResult:
+    """Validate ``path`` completely, then store all its rows in ONE transaction.
+
+    Raises :class:`DataValidationError` (nothing stored) when any row is bad.
+    """
+    store = store or ObservationStore()
+    parsed = read_observations(path, user=user, specs=store.specs)
+    importer = user or default_user()
+    written = store.record_many(
+        parsed.rows,
+        skip_unchanged=True,
+        batch={"entered_by": importer, "file_name": parsed.path.name, "file_sha256": parsed.sha256},
+    )
+    return ImportResult(
+        file=parsed.path.name,
+        rows=len(parsed.rows),
+        new_versions=written,
+        unchanged=len(parsed.rows) - written,
+        skipped_empty=parsed.skipped_empty,
+        ignored_columns=parsed.ignored_columns,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Writing files (atomic)
+# --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path beside ``target``; on success it replaces ``target`` atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def _de_number(value: float | None) -> str:
+    """Machine-readable German number for CSV (no thousands separator): 12,5 / 12."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value)).replace(".", ",")
+
+
+def _labels(traeger_ids: list[str]) -> pl.DataFrame:
+    """Readable Handlungsfeld/Maßnahme/Indikator names for the exported Träger."""
+    frames = []
+    try:
+        from workbench import catalogue
+
+        for tid in traeger_ids:
+            if tid in catalogue.list_traeger():
+                frames.append(catalogue.indicators_frame(catalogue.load_catalogue(tid)))
+    except Exception:  # noqa: BLE001 - names are a convenience; export values regardless
+        frames = []
+    columns = ["traeger_id", "indicator_id", "handlungsfeld", "massnahme", "indicator"]
+    if not frames:
+        return pl.DataFrame(schema={c: pl.String for c in columns})
+    return pl.concat([f.select(columns) for f in frames])
+
+
+def _export_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    labels = _labels(frame["traeger_id"].unique().sort().to_list()) if frame.height else None
+    if labels is not None and labels.height:
+        frame = frame.join(labels, on=["traeger_id", "indicator_id"], how="left")
+    else:
+        frame = frame.with_columns(
+            pl.lit(None, pl.String).alias(c) for c in ("handlungsfeld", "massnahme", "indicator")
+        )
+    out = []
+    for r in frame.iter_rows(named=True):
+        out.append(
+            {
+                COL_TRAEGER: r["traeger_id"],
+                COL_INDICATOR: r["indicator_id"],
+                COL_PERIOD: r["period"],
+                COL_VALUE: r["value"],
+                COL_NOTE: r["note"] or "",
+                COL_SOURCE: r["source"],
+                COL_USER: r["entered_by"],
+                COL_COMMENT: r["comment"] or "",
+                "Version": r["version"],
+                "Erfasst am (UTC)": r["entered_at"].replace(tzinfo=None),
+                COL_EXAMPLE: "ja" if r["is_example"] else "nein",
+                "Handlungsfeld": r["handlungsfeld"] or "",
+                "Maßnahme": r["massnahme"] or "",
+                "Indikator": r["indicator"] or "",
+            }
+        )
+    return out
+
+
+EXPORT_COLUMNS = [*TEMPLATE_COLUMNS, *EXPORT_EXTRA_COLUMNS, "Handlungsfeld", "Maßnahme",
+                  "Indikator"]
+
+
+def _header_note(store: ObservationStore, frame: pl.DataFrame, what: str) -> list[str]:
+    n_example = int(frame["is_example"].sum()) if frame.height else 0
+    if n_example == frame.height and n_example:
+        example = "ACHTUNG: alle Werte sind Beispieldaten (keine amtlichen Werte)."
+    elif n_example:
+        example = (f"ACHTUNG: {n_example} von {frame.height} Werten sind Beispieldaten (keine "
+                   "amtlichen Werte) – Spalte „Beispieldaten“.")
+    else:
+        example = "Keine Beispieldaten enthalten."
+    return [
+        f"Messwerte Integrationsmonitoring – {what}",
+        f"Quelle: workbench-Messwertspeicher {store.path.name}, exportiert am "
+        f"{fmt_date(dt.date.today())}; Quelle je Wert in Spalte „Quelle“. {example}",
+    ]
+
+
+def export_observations(
+    out: str | Path,
+    store: ObservationStore | None = None,
+    *,
+    traeger_id: str | None = None,
+    fmt: str | None = None,
+    history: bool = False,
+) -> Path:
+    """Write observations to ``out`` (xlsx or csv, from ``fmt`` or the suffix); atomic.
+
+    xlsx: sheet „Aktuelle Werte“ (latest version per value) and sheet „Verlauf“ (all versions),
+    each with a two-line note naming the source and whether values are Beispieldaten, then the
+    header in row 4. csv: ``;``, UTF-8 with BOM, decimal comma, dates 31.12.2025; current values,
+    or every version with ``history=True``. Both can be re-imported.
+    """
+    out = Path(out)
+    store = store or ObservationStore()
+    fmt = (fmt or out.suffix.lstrip(".") or "xlsx").lower()
+    current = store.current(traeger_id)
+    if fmt == "csv":
+        frame = store.history(traeger_id) if history else current
+        with atomic_path(out) as tmp:
+            _write_csv(tmp, _export_rows(frame), EXPORT_COLUMNS)
+    elif fmt == "xlsx":
+        sheets = [("Aktuelle Werte", current, "aktuelle Werte (letzte Version je Wert)"),
+                  ("Verlauf", store.history(traeger_id), "alle Versionen (Korrekturverlauf)")]
+        with atomic_path(out) as tmp:
+            _write_xlsx(tmp, [(name, _header_note(store, f, what), _export_rows(f))
+                              for name, f, what in sheets])
+    else:
+        raise ValueError(f"Format „{fmt}“: erwartet xlsx oder csv")
+    return out
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        writer.writerow(columns)
+        for r in rows:
+            out = []
+            for c in columns:
+                v = r.get(c)
+                if isinstance(v, dt.datetime):
+                    v = v.strftime("%d.%m.%Y %H:%M:%S")
+                elif isinstance(v, dt.date):
+                    v = fmt_date(v)
+                elif isinstance(v, float) or c == COL_VALUE:
+                    v = _de_number(v)
+                out.append("" if v is None else v)
+            writer.writerow(out)
+
+
+def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[dict[str, Any]]]],
+                columns: list[str] = EXPORT_COLUMNS, notes_sheet: list[str] | None = None) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    note_fmt = wb.add_format({"italic": True})
+    date_fmt = wb.add_format({"num_format": "dd.mm.yyyy"})
+    ts_fmt = wb.add_format({"num_format": "dd.mm.yyyy hh:mm:ss"})
+    num_fmt = wb.add_format({"num_format": "#,##0.########"})
+    for sheet_name, note_lines, rows in sheets:
+        ws = wb.add_worksheet(sheet_name)
+        r0 = 0
+        for line in note_lines:
+            ws.write_string(r0, 0, line, note_fmt)
+            r0 += 1
+        if note_lines:
+            r0 += 1
+        ws.write_row(r0, 0, columns, bold)
+        for i, row in enumerate(rows, start=r0 + 1):
+            for j, c in enumerate(columns):
+                v = row.get(c)
+                if v is None or v == "":
+                    continue
+                if isinstance(v, dt.datetime):
+                    ws.write_datetime(i, j, v, ts_fmt)
+                elif isinstance(v, dt.date):
+                    ws.write_datetime(i, j, dt.datetime.combine(v, dt.time()), date_fmt)
+                elif isinstance(v, int | float):
+                    ws.write_number(i, j, v, num_fmt)
+                else:
+                    ws.write_string(i, j, str(v))
+        widths = {COL_TRAEGER: 14, COL_INDICATOR: 28, COL_PERIOD: 12, COL_NOTE: 30,
+                  COL_SOURCE: 30, COL_COMMENT: 30, "Maßnahme": 40, "Indikator": 50,
+                  "Erfasst am (UTC)": 19, "Handlungsfeld": 24}
+        for j, c in enumerate(columns):
+            ws.set_column(j, j, widths.get(c, 12))
+        ws.freeze_panes(r0 + 1, 2)
+        ws.autofilter(r0, 0, r0 + max(len(rows), 1), len(columns) - 1)
+    if notes_sheet:
+        ws = wb.add_worksheet("Hinweise")
+        ws.set_column(0, 0, 110)
+        for i, line in enumerate(notes_sheet):
+            ws.write_string(i, 0, line, bold if i == 0 else None)
+    wb.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Template
+# --------------------------------------------------------------------------------------------
+
+TEMPLATE_HELP = [
+    "Messwerte erfassen – Hinweise zur Vorlage",
+    "Eine Zeile je Wert: Träger × Indikator × Stichtag. Spalten Träger und Indikator-ID sind "
+    "vorausgefüllt; nicht ändern.",
+    "Stichtag: Datum wie 31.12.2025 (Ende des Berichtszeitraums).",
+    "Wert: Anzahl = ganze Zahl ≥ 0; Anteil = Prozent 0 bis 100 (z. B. 12,5); "
+    "Meilenstein = ja/nein (oder 1/0); qualitativ = Text in „Notiz“, Wert leer.",
+    "Notiz: Erläuterung oder qualitativer Wert. Quelle: Dokument/Statistik, aus der der Wert "
+    "stammt (leer = Dateiname). Erfasst von: Name (leer = angemeldeter Benutzer).",
+    "Zeilen ohne Wert und ohne Notiz werden beim Import übersprungen.",
+    "Spalten Handlungsfeld, Maßnahme, Indikator, Art, Einheit dienen nur der Orientierung und "
+    "werden beim Import ignoriert.",
+    "Korrektur: Zeile mit neuem Wert erneut importieren – es entsteht eine neue Version, die alte "
+    "bleibt im Verlauf erhalten. Unveränderte Zeilen erzeugen keine neue Version.",
+    "Import: workbench import-observations DATEI.xlsx",
+]
+
+_KIND_LABELS = {"anzahl": "Anzahl", "anteil": "Anteil (%)", "meilenstein": "Meilenstein (ja/nein)",
+                "qualitativ": "qualitativ (Notiz)"}
+TEMPLATE_EXTRA = ["Handlungsfeld", "Maßnahme", "Indikator", "Art", "Einheit"]
+
+
+def template_rows(traeger_id: str) -> list[dict[str, Any]]:
+    """One template row per catalogue indicator of ``traeger_id`` (ids prefilled)."""
+    from workbench import catalogue
+
+    frame = catalogue.indicators_frame(catalogue.load_catalogue(traeger_id))
+    return [
+        {
+            COL_TRAEGER: r["traeger_id"],
+            COL_INDICATOR: r["indicator_id"],
+            "Handlungsfeld": r["handlungsfeld"],
+            "Maßnahme": r["massnahme"],
+            "Indikator": r["indicator"],
+            "Art": _KIND_LABELS.get(r["kind"], r["kind"]),
+            "Einheit": r["unit"] or "",
+        }
+        for r in frame.iter_rows(named=True)
+    ]
+
+
+def write_template(traeger_id: str, out: str | Path) -> Path:
+    """Write the input template for ``traeger_id`` to ``out`` (.xlsx or .csv), atomically.
+
+    Columns: :data:`TEMPLATE_COLUMNS` then readable ``Handlungsfeld, Maßnahme, Indikator, Art,
+    Einheit``; one row per indicator of the catalogue. The xlsx has a sheet „Hinweise“.
+    """
+    out = Path(out)
+    rows = template_rows(traeger_id)
+    columns = [*TEMPLATE_COLUMNS, *TEMPLATE_EXTRA]
+    with atomic_path(out) as tmp:
+        if out.suffix.lower() == ".csv":
+            _write_csv(tmp, rows, columns)
+        else:
+            _write_xlsx(tmp, [(SHEET_NAME, [], rows)], columns, notes_sheet=TEMPLATE_HELP)
+    return out
+
+
+def write_default_templates(traeger_id: str = "sachsenheim") -> list[Path]:
+    """Regenerate ``data/templates/messwerte_vorlage.{xlsx,csv}`` from a catalogue."""
+    base = paths.templates_dir() / TEMPLATE_NAME
+    return [write_template(traeger_id, base.with_suffix(s)) for s in (".xlsx", ".csv")]
