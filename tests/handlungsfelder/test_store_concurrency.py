@@ -1,0 +1,228 @@
+"""Several real processes writing one store file at once; kill -9 in the middle of an import.
+
+These tests use real OS processes (multiprocessing ``fork`` for the writers, a subprocess for
+the import that is killed) on one SQLite file — the situation of several dashboards and a CLI
+import running at the same time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from workbench.store import ObservationStore
+
+CATALOGUES = Path(__file__).parent / "data" / "store_catalogues"
+D = dt.date(2025, 12, 31)
+PROCESSES = 4
+WRITES = 300  # record() calls per process
+KEYS = 7  # few keys, so every key is contended by all processes
+
+
+def _writer(db: str, proc: int, start, results) -> None:
+    """Child process: WRITES single records plus some 2-row batches on shared keys."""
+    try:
+        store = ObservationStore(Path(db), validate=False)
+        start.wait(30)
+        out = []
+        for i in range(WRITES):
+            value = proc * 100_000 + i
+            version = store.record("last", f"k{i % KEYS}", D, value, entered_by=f"p{proc}",
+                                   source="Lasttest")
+            out.append((f"k{i % KEYS}", value, version))
+            if i % 25 == 0:  # a multi-row transaction touching two contended keys
+                rows = [{"traeger_id": "last", "indicator_id": k, "period": D,
+                         "value": proc * 100_000 + 50_000 + i, "entered_by": f"p{proc}",
+                         "source": "Lasttest"} for k in ("k0", "batch")]
+                store.record_many(rows)
+        results.put((proc, out, None))
+    except BaseException as exc:  # report, so the parent fails with the reason
+        results.put((proc, [], repr(exc)))
+
+
+def test_parallel_processes_never_lose_or_duplicate_a_version(tmp_path):
+    db = tmp_path / "shared.sqlite"
+    ObservationStore(db, validate=False)  # create + migrate once, like a deployment
+    ctx = mp.get_context("fork")
+    start, results = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(str(db), p, start, results))
+             for p in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    t0 = time.perf_counter()
+    start.set()
+    reported = [results.get(timeout=120) for _ in procs]
+    elapsed = time.perf_counter() - t0
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    errors = [err for _, _, err in reported if err]
+    assert not errors, errors
+
+    batches = sum(1 for i in range(WRITES) if i % 25 == 0)
+    expected_rows = PROCESSES * (WRITES + 2 * batches)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT indicator_id, version, value, entered_by FROM observation").fetchall()
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert len(rows) == expected_rows
+
+    # Versions per key are exactly 1..k: no duplicate, no gap.
+    by_key = defaultdict(list)
+    for key, version, value, _ in rows:
+        by_key[key].append((version, value))
+    for key, versions in by_key.items():
+        assert sorted(v for v, _ in versions) == list(range(1, len(versions) + 1)), key
+
+    # No lost write: every value any process wrote is stored exactly once ...
+    written = {(key, value) for _, out, _ in reported for key, value, _ in out}
+    stored = {(key, value) for key, _, value, _ in rows}
+    assert written <= stored
+    assert len(stored) == len(rows)
+    # ... under the version record() returned to that process.
+    stored_version = {(key, value): version for key, version, value, _ in rows}
+    for _, out, _ in reported:
+        for key, value, version in out:
+            assert stored_version[(key, value)] == version
+        # A process's own writes to one key are in its order.
+        per_key = defaultdict(list)
+        for key, _value, version in out:
+            per_key[key].append(version)
+        assert all(v == sorted(v) for v in per_key.values())
+    print(f"\n{expected_rows} versions by {PROCESSES} processes in {elapsed:.2f} s")
+
+
+# ------------------------------------------------------------------------------------------
+# kill -9 during a large import
+# ------------------------------------------------------------------------------------------
+
+N_ROWS = 20_000
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from workbench import observations_io, store as st
+
+    db, csv_path, marker, slow = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4] == "1"
+    original = st.ObservationStore._insert
+    count = 0
+
+    def insert(conn, row, now, batch_id):
+        # Signal the parent once a quarter of the rows is inside the open transaction; the
+        # optional pause keeps the process busy there so the kill lands mid-transaction.
+        global count
+        count += 1
+        if count == 5000:
+            marker.write_text("writing")
+        if slow and count >= 5000:
+            time.sleep(0.0005)
+        return original(conn, row, now, batch_id)
+
+    if slow:
+        st.ObservationStore._insert = staticmethod(insert)
+    observations_io.import_observations(csv_path, st.ObservationStore(Path(db)), user="crash")
+    marker.write_text("done")
+    """
+)
+
+
+def _big_csv(path: Path) -> Path:
+    first = dt.date(1960, 1, 1)
+    lines = ["Träger;Indikator-ID;Stichtag;Wert;Notiz;Quelle;Erfasst von;Kommentar"]
+    for i in range(N_ROWS):
+        day = first + dt.timedelta(days=i)
+        lines.append(f"teststadt;anzahl-kurse;{day:%d.%m.%Y};{i};;Massenimport;;")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def _prepared_store(tmp_path: Path) -> ObservationStore:
+    store = ObservationStore(tmp_path / "crash.sqlite")
+    store.record("teststadt", "anteil-a2", D, 40, entered_by="vorher", source="Bericht")
+    store.record("teststadt", "anteil-a2", D, 41, entered_by="vorher", source="Korrektur")
+    return store
+
+
+def _run_child(tmp_path: Path, store: ObservationStore, slow: bool) -> subprocess.Popen:
+    env = {**os.environ, "WORKBENCH_CATALOGUE_DIR": str(CATALOGUES)}
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(store.path), str(_big_csv(tmp_path / "gross.csv")),
+         str(tmp_path / "marker"), "1" if slow else "0"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def _assert_intact(store: ObservationStore, before) -> int:
+    reopened = ObservationStore(store.path)
+    assert reopened.integrity_check() == "ok"
+    hist = reopened.history()
+    earlier = hist.filter(hist["indicator_id"] == "anteil-a2")
+    assert earlier.equals(before)
+    imported = hist.height - before.height
+    assert imported in (0, N_ROWS), f"partial import: {imported} rows"
+    return imported
+
+
+@pytest.mark.slow
+def test_kill_9_in_the_middle_of_an_import_leaves_nothing_of_it(tmp_path):
+    store = _prepared_store(tmp_path)
+    before = store.history()
+    child = _run_child(tmp_path, store, slow=True)
+    marker = tmp_path / "marker"
+    deadline = time.monotonic() + 60
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists() and marker.read_text() == "writing", child.communicate()[1][-2000:]
+    # Wait until the open transaction spills pages into the WAL file (page cache full), so
+    # the kill hits data that is already on disk but not committed.
+    wal = Path(f"{store.path}-wal")
+    while child.poll() is None and time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > 0:
+            break
+        time.sleep(0.005)
+    assert wal.stat().st_size > 0
+    child.send_signal(signal.SIGKILL)
+    child.wait(30)
+    assert child.returncode == -signal.SIGKILL
+    assert marker.read_text() == "writing"  # it really was killed before finishing
+    assert _assert_intact(store, before) == 0
+    # The store keeps working: the same import now succeeds completely.
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(store.path), str(tmp_path / "gross.csv"),
+         str(marker), "0"],
+        env={**os.environ, "WORKBENCH_CATALOGUE_DIR": str(CATALOGUES)},
+        capture_output=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert _assert_intact(store, before) == N_ROWS
+
+
+@pytest.mark.slow
+def test_kill_9_when_the_wal_grows_is_all_or_nothing(tmp_path):
+    """Unpatched import, killed as soon as the WAL grows past 1 MB (during the transaction
+    or its commit, whichever the timing gives): never a partial import."""
+    store = _prepared_store(tmp_path)
+    before = store.history()
+    wal = Path(f"{store.path}-wal")
+    start_size = wal.stat().st_size if wal.exists() else 0
+    child = _run_child(tmp_path, store, slow=False)
+    deadline = time.monotonic() + 60
+    while child.poll() is None and time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > start_size + 1_000_000:
+            break
+        time.sleep(0.001)
+    child.send_signal(signal.SIGKILL)
+    child.wait(30)
+    _assert_intact(store, before)
