@@ -135,7 +135,7 @@ SOURCES: dict[str, SourceInfo] = {
     "landratsamt_azr": SourceInfo(
         label="Landratsamt Ludwigsburg (AZR)",
         publisher="Landratsamt Ludwigsburg",
-        table="Integrationsbeauftragte, Ausländerzentralregister zum 31.12.2023",
+        table="Webseite der Integrationsbeauftragten (Ausländerzentralregister)",
         licence="Veröffentlichung des Landratsamts (Quellenangabe)",
         status=OFFICIAL,
         concept="Ausländer laut Ausländerzentralregister (AZR) geteilt durch die Einwohner der "
@@ -144,7 +144,7 @@ SOURCES: dict[str, SourceInfo] = {
     "stadt_sachsenheim": SourceInfo(
         label="Stadt Sachsenheim (Melderegister)",
         publisher="Stadt Sachsenheim",
-        table="Integrationskonzept der Stadt Sachsenheim (Nov. 2024), Stand Juli 2024",
+        table="Integrationskonzept der Stadt Sachsenheim (Nov. 2024)",
         licence="Veröffentlichung der Stadt (Quellenangabe)",
         status=OFFICIAL,
         concept="Einwohnermelderegister der Stadt; anderes Konzept als Fortschreibung und Zensus.",
@@ -152,7 +152,7 @@ SOURCES: dict[str, SourceInfo] = {
     "landratsamt_zitiert": SourceInfo(
         label="Landratsamt Ludwigsburg (zitiert)",
         publisher="Landratsamt Ludwigsburg, zitiert im Integrationskonzept der Stadt Sachsenheim",
-        table="Integrationskonzept Sachsenheim (Nov. 2024), Fußnote 5, Stichtag 30.11.2023",
+        table="Integrationskonzept Sachsenheim (Nov. 2024), Fußnote 5",
         licence="Veröffentlichung (Quellenangabe)",
         status=OFFICIAL,
         concept="Nur der Anteil ist angegeben; Bezugsgrößen unbekannt.",

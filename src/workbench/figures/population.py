@@ -1,0 +1,443 @@
+"""Population figures: trend, ranking, map and key-figure table (plotly ``go.Figure``).
+
+Every figure names its sources and reference dates (``add_source``) and marks estimates as
+„geschätzt“ (dashed lines, open markers) and projections as „Projektion“ (dotted). The map is
+drawn as SVG polygons on hidden cartesian axes, so it renders offline (no map tiles and no
+topojson download, which ``go.Choropleth`` needs even with ``geo.visible=False``) in
+JupyterLab, nbconvert HTML, Voila and printed PDF alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import textwrap
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.colors import sample_colorscale
+
+from workbench import metrics
+from workbench.figures import AREA_COLOURS, PALETTE, add_source, apply_style
+from workbench.formatting import fmt_date, fmt_int, fmt_percent, fmt_points
+from workbench.population import (
+    ESTIMATED,
+    KREIS_AGS,
+    LAND_AGS,
+    PUBLISHED_SOURCES,
+    SOURCES,
+    citation,
+    series,
+)
+
+SHARE_AXIS = "Ausländeranteil in %"
+# Light to dark blue: sequential and readable for the common colour-vision deficiencies.
+SEQUENTIAL = [[0.0, "#F2F7FB"], [0.5, "#6BAED6"], [1.0, "#08306B"]]
+
+
+def _span(frame: pl.DataFrame) -> str:
+    dates = frame.get_column("reference_date")
+    first, last = dates.min(), dates.max()
+    return fmt_date(last) if first == last else f"{fmt_date(first)}–{fmt_date(last)}"
+
+
+SOURCE_WRAP = 125  # characters per source line (11 px font fits ~950 px)
+
+
+def _wrap(lines: list[str]) -> str:
+    out: list[str] = []
+    for line in dict.fromkeys(lines):
+        out += textwrap.wrap(line, SOURCE_WRAP, subsequent_indent="   ")
+    return "<br>".join(out)
+
+
+def _sources_text(used: list[tuple[str, pl.DataFrame]]) -> str:
+    return _wrap([citation(source, _span(rows)) for source, rows in used if rows.height])
+
+
+def _finish(fig: go.Figure, sources: str, *, title: str | None, height: int) -> go.Figure:
+    apply_style(fig, title=title, height=height)
+    n_lines = sources.count("<br>") + 1
+    # Room under the plot for the x axis (about 55 px) and every source line (16 px each).
+    bottom = 62 + 16 * n_lines
+    top = fig.layout.margin.t or 30
+    fig.update_layout(margin={"b": bottom})
+    add_source(fig, sources)
+    # add_source puts the note at a fixed share of the plot height; pin it below the axis
+    # instead, so tall charts (ranking of 39) do not push it out of the figure.
+    fig.layout.annotations[-1].y = -52 / max(height - top - bottom, 1)
+    return fig
+
+
+def _hover(name: str, status: str) -> str:
+    marker = " (geschätzt)" if status == ESTIMATED else (
+        " (Projektion)" if status == metrics.PROJECTION_STATUS else ""
+    )
+    return f"{name}{marker}<br>%{{x|%d.%m.%Y}}: %{{y:.1f}} %<extra></extra>"
+
+
+def trend_chart(
+    pop: pl.DataFrame,
+    ags: str,
+    *,
+    kreis: str = KREIS_AGS,
+    land: str = LAND_AGS,
+    projection: bool = True,
+    title: str | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """Foreign share over time: municipality (user series or estimate), Kreis and Land.
+
+    Official series: solid lines with filled markers; estimates: dashed, open markers,
+    „geschätzt“ in the legend; linear projections to 2029: dotted. Published single figures
+    (AZR, municipal register) appear as separate star markers with their own source.
+    """
+    fig = go.Figure()
+    used: list[tuple[str, pl.DataFrame]] = []
+    projections: list[int] = []
+    rows = pop.filter(pl.col("ags") == ags)
+    if rows.height == 0:
+        raise KeyError(f"Kein Gebiet mit AGS {ags}")
+    level = rows.get_column("level")[0]
+    name = rows.get_column("name")[0]
+
+    def line(frame: pl.DataFrame, label: str, colour: str, *, estimated: bool) -> None:
+        frame = frame.filter(pl.col("share").is_not_null())
+        if frame.height == 0:
+            return
+        status = ESTIMATED if estimated else "amtlich"
+        fig.add_trace(
+            go.Scatter(
+                x=frame.get_column("reference_date").to_list(),
+                y=frame.get_column("share").to_list(),
+                name=label,
+                mode="lines+markers",
+                line={"color": colour, "width": 3, "dash": "dash" if estimated else "solid"},
+                # open symbols draw their outline in marker.color
+                marker={"size": 8, "color": colour, "line": {"color": colour, "width": 2},
+                        "symbol": "circle-open" if estimated else "circle"},
+                hovertemplate=_hover(label, status),
+            )
+        )
+        used.append((frame.get_column("source")[0], frame))
+        if projection and frame.height >= 2:
+            projected = metrics.project(frame)
+            if projected.height:
+                last = frame.sort("reference_date").tail(1)
+                joined = pl.concat([last, projected])
+                fig.add_trace(
+                    go.Scatter(
+                        x=joined.get_column("reference_date").to_list(),
+                        y=joined.get_column("share").to_list(),
+                        name=f"{label}: Projektion bis {projected.get_column('year').max()}",
+                        mode="lines",
+                        line={"color": colour, "width": 2, "dash": "dot"},
+                        hovertemplate=_hover(label, metrics.PROJECTION_STATUS),
+                        showlegend=False,
+                    )
+                )
+                projections.append(projected.get_column("year").max())
+
+    if level == "Gemeinde":
+        municipal = series(pop, ags)
+        source = municipal.get_column("source")[0]
+        estimated = SOURCES[source].status == ESTIMATED
+        label = f"{name} (geschätzt)" if estimated else f"{name} (amtlich)"
+        if source != "zensus2022":
+            line(municipal, label, AREA_COLOURS["Gemeinde"], estimated=estimated)
+        zensus = rows.filter((pl.col("source") == "zensus2022") & pl.col("share").is_not_null())
+        if zensus.height:
+            fig.add_trace(
+                go.Scatter(
+                    x=zensus.get_column("reference_date").to_list(),
+                    y=zensus.get_column("share").to_list(),
+                    name=f"{name}: Zensus 2022",
+                    mode="markers",
+                    marker={"size": 13, "symbol": "diamond", "color": AREA_COLOURS["Gemeinde"],
+                            "line": {"color": "black", "width": 1}},
+                    hovertemplate=_hover(f"{name}: Zensus 2022", "amtlich"),
+                )
+            )
+            used.append(("zensus2022", zensus))
+    for area, role in ((kreis, "Kreis"), (land, "Land")):
+        if area == ags and level != role:
+            continue
+        area_series = pop.filter((pl.col("ags") == area) & (pl.col("source") == "regionalatlas"))
+        if area_series.height:
+            label = f"{area_series.get_column('name')[0]} (Regionalatlas)"
+            line(area_series.sort("reference_date"), label, AREA_COLOURS[role], estimated=False)
+    published = rows.filter(
+        pl.col("source").is_in(PUBLISHED_SOURCES) & pl.col("share").is_not_null()
+    )
+    for row in published.iter_rows(named=True):
+        label = SOURCES[row["source"]].label
+        fig.add_trace(
+            go.Scatter(
+                x=[row["reference_date"]], y=[row["share"]], name=label, mode="markers",
+                marker={"size": 14, "symbol": "star", "color": PALETTE["orange"],
+                        "line": {"color": "black", "width": 1}},
+                hovertemplate=_hover(label, "amtlich"),
+            )
+        )
+        used.append((row["source"], published.filter(pl.col("source") == row["source"])))
+
+    if projections:
+        # One legend entry explains every dotted line (one per series would crowd the legend).
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="lines", name=f"Projektion bis {max(projections)} "
+                "(linear, keine Prognose)", line={"color": "#666666", "width": 2, "dash": "dot"},
+                hoverinfo="skip",
+            )
+        )
+    fig.update_yaxes(title_text=SHARE_AXIS, rangemode="tozero", ticksuffix=" %")
+    # Year-end values: tick labels sit on 31.12., so "2023" labels the value of 31.12.2023.
+    fig.update_xaxes(title_text="Stichtag (31.12. des Jahres)", tickformat="%Y",
+                     tick0="2011-12-31", dtick="M24")
+    title = title or f"Ausländeranteil {name} im Vergleich"
+    fig = _finish(fig, _sources_text(used), title=title, height=height)
+    # Legend at the right: a top legend with five entries would run into the title.
+    fig.update_layout(
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top",
+                "font": {"size": 12}},
+        margin={"r": 20},
+    )
+    return fig
+
+
+def _ranking_rows(
+    pop: pl.DataFrame, source: str, reference_date: dt.date | None, kreis: str
+) -> tuple[pl.DataFrame, dt.date]:
+    if reference_date is None:
+        reference_date = (
+            pop.filter((pl.col("source") == source) & (pl.col("level") == "Gemeinde")
+                       & pl.col("share").is_not_null())
+            .get_column("reference_date").max()
+        )
+    return metrics.rank_in_kreis(pop, reference_date, source, kreis), reference_date
+
+
+def ranking_chart(
+    pop: pl.DataFrame,
+    highlight: str | None = None,
+    *,
+    source: str = "zensus2022",
+    reference_date: dt.date | None = None,
+    kreis: str = KREIS_AGS,
+    title: str | None = None,
+) -> go.Figure:
+    """Horizontal bars of all municipalities by foreign share (highest at the top).
+
+    ``highlight`` (an AGS) is drawn in the municipality colour; the Kreis value of the same
+    source and date, if present, is a vertical dashed line.
+    """
+    ranks, reference_date = _ranking_rows(pop, source, reference_date, kreis)
+    ordered = ranks.sort("share")  # plotly draws the first category at the bottom
+    colours = [
+        AREA_COLOURS["Gemeinde"] if a == highlight else "#9FB7CC"
+        for a in ordered.get_column("ags")
+    ]
+    estimated = SOURCES[source].status == ESTIMATED
+    fig = go.Figure(
+        go.Bar(
+            x=ordered.get_column("share").to_list(),
+            y=ordered.get_column("name").to_list(),
+            orientation="h",
+            marker={"color": colours},
+            customdata=ordered.get_column("rank").to_list(),
+            texttemplate="%{x:.1f} %",
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1f} % (Rang %{customdata})<extra></extra>",
+            showlegend=False,
+        )
+    )
+    kreis_row = metrics.value_at(pop, kreis, reference_date, source)
+    if kreis_row is not None:
+        fig.add_vline(
+            x=kreis_row["share"], line={"color": AREA_COLOURS["Kreis"], "dash": "dash", "width": 2},
+            annotation_text=f"Landkreis {fmt_percent(kreis_row['share'])}",
+            annotation_position="top",
+        )
+    fig.update_xaxes(title_text=SHARE_AXIS, ticksuffix=" %", rangemode="tozero")
+    fig.update_yaxes(title_text=None, tickfont={"size": 12})
+    label = SOURCES[source].label + (" – geschätzt" if estimated else "")
+    title = title or (
+        f"Ausländeranteil der Städte und Gemeinden ({label}, {fmt_date(reference_date)})"
+    )
+    used = pop.filter((pl.col("source") == source) & (pl.col("reference_date") == reference_date))
+    return _finish(fig, _sources_text([(source, used)]), title=title,
+                   height=130 + 19 * ordered.height)
+
+
+def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [polygon[0] for polygon in geometry["coordinates"]]
+    raise ValueError(f"unsupported geometry {geometry['type']}")
+
+
+def _feature_ags(feature: dict[str, Any]) -> str:
+    props = feature.get("properties") or {}
+    for key in ("AGS", "ags"):
+        if props.get(key):
+            return str(props[key])
+    raise KeyError("feature without AGS property")
+
+
+def _ring_area(ring: list[list[float]]) -> float:
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in
+                   zip(ring, ring[1:] + ring[:1], strict=True))) / 2
+
+
+def choropleth_map(
+    pop: pl.DataFrame,
+    highlight: str | None = None,
+    *,
+    source: str = "zensus2022",
+    reference_date: dt.date | None = None,
+    geojson: dict[str, Any] | None = None,
+    kreis: str = KREIS_AGS,
+    title: str | None = None,
+    height: int = 560,
+) -> go.Figure:
+    """Map of the Kreis coloured by foreign share (one filled SVG polygon per municipality).
+
+    ``geojson`` defaults to ``workbench.loaders.geo.kreis_geojson()`` (WGS84, property ``AGS``).
+    """
+    if geojson is None:
+        from workbench.loaders.geo import kreis_geojson
+
+        geojson = kreis_geojson()
+    ranks, reference_date = _ranking_rows(pop, source, reference_date, kreis)
+    shares = dict(zip(ranks.get_column("ags"), ranks.get_column("share"), strict=True))
+    names = dict(zip(ranks.get_column("ags"), ranks.get_column("name"), strict=True))
+    low, high = min(shares.values()), max(shares.values())
+    features = [f for f in geojson["features"] if _feature_ags(f) in shares]
+    lat0 = sum(y for f in features for r in _rings(f["geometry"]) for _, y, *_ in r[:1]) / max(
+        len(features), 1)
+    scale = math.cos(math.radians(lat0 or 48.9))  # equirectangular: keeps local proportions
+
+    fig = go.Figure()
+    # Largest first, so enclaves drawn later stay visible.
+    features.sort(key=lambda f: -sum(_ring_area(r) for r in _rings(f["geometry"])))
+    highlight_trace = None
+    for feature in features:
+        ags = _feature_ags(feature)
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for ring in _rings(feature["geometry"]):
+            xs += [p[0] * scale for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+        value = shares[ags]
+        colour = sample_colorscale(SEQUENTIAL, [(value - low) / (high - low or 1)])[0]
+        trace = go.Scatter(
+            x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour,
+            line={"color": "white", "width": 1}, hoveron="fills", name=names[ags],
+            text=f"{names[ags]}: {fmt_percent(value)}", hoverinfo="text", showlegend=False,
+        )
+        if ags == highlight:
+            trace.line = {"color": AREA_COLOURS["Gemeinde"], "width": 4}
+            highlight_trace = trace
+        else:
+            fig.add_trace(trace)
+    if highlight_trace is not None:
+        fig.add_trace(highlight_trace)  # on top, so its outline is not covered
+    # Invisible marker trace that only carries the colour bar.
+    fig.add_trace(
+        go.Scatter(
+            x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+            marker={"color": [low, high], "colorscale": SEQUENTIAL, "cmin": low, "cmax": high,
+                    "showscale": True,
+                    "colorbar": {"title": {"text": "Anteil in %"}, "ticksuffix": " %"}},
+        )
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    label = SOURCES[source].label + (" – geschätzt" if SOURCES[source].status == ESTIMATED else "")
+    title = title or (
+        f"Ausländeranteil im Landkreis Ludwigsburg ({label}, {fmt_date(reference_date)})"
+    )
+    used = pop.filter((pl.col("source") == source) & (pl.col("reference_date") == reference_date))
+    sources = _sources_text([(source, used)]) + (
+        "<br>Grenzen: © GeoBasis-DE / BKG 2013 (Daten verändert), dl-de/by-2-0"
+    )
+    fig = _finish(fig, sources, title=title, height=height)
+    fig.update_layout(plot_bgcolor="white", margin={"l": 10, "r": 10})
+    return fig
+
+
+def key_figure_rows(pop: pl.DataFrame, ags: str) -> list[tuple[str, str, str]]:
+    """(Kennzahl, Wert, Quelle und Stand) rows for one municipality; estimates say so."""
+    f = metrics.key_figures(pop, ags)
+    rows: list[tuple[str, str, str]] = []
+    if f["population"] is not None:
+        rows.append(("Einwohner", fmt_int(f["population"]),
+                     f"{SOURCES['gv_isys'].label}, {fmt_date(f['population_date'])}"))
+    zensus = f"{SOURCES['zensus2022'].label}, {fmt_date(f['zensus_date'])}" if f[
+        "zensus_date"] else ""
+    if f["zensus_share"] is not None:
+        rows.append(("Ausländeranteil", fmt_percent(f["zensus_share"]), zensus))
+    if f["kreis_zensus_share"] is not None and f["level"] == "Gemeinde":
+        rows.append(("Ausländeranteil Landkreis (Zensus)", fmt_percent(f["kreis_zensus_share"]),
+                     zensus + " (aus Gemeindewerten berechnet)"))
+        rows.append(("Abstand zum Landkreis", fmt_points(f["gap_kreis"]), zensus))
+    if f["gap_land"] is not None:
+        rows.append(("Abstand zu Baden-Württemberg", fmt_points(f["gap_land"]), zensus))
+    if f["rank"] is not None:
+        rows.append(("Rang im Landkreis (1 = höchster Anteil)", f"{f['rank']} von {f['n']}",
+                     zensus))
+    if f["latest_share"] is not None:
+        estimated = f["series_status"] == ESTIMATED
+        note = SOURCES[f["series_source"]].label + f", {fmt_date(f['latest_date'])}"
+        suffix = " (geschätzt)" if estimated else ""
+        rows.append((f"Ausländeranteil zuletzt{suffix}", fmt_percent(f["latest_share"]), note))
+        if f["change_points"] is not None and f["change_start"] != f["latest_date"]:
+            rows.append((f"Veränderung seit {f['change_start'].year}{suffix}",
+                         fmt_points(f["change_points"]), note))
+        if f["projection_2029"] is not None:
+            rows.append((f"Projektion 2029 (linear){suffix}", fmt_percent(f["projection_2029"]),
+                         note + "; Projektion, keine Prognose"))
+    published = pop.filter((pl.col("ags") == ags) & pl.col("source").is_in(PUBLISHED_SOURCES))
+    for row in published.iter_rows(named=True):
+        rows.append(("Ausländeranteil (veröffentlicht)",
+                     f"{fmt_percent(row['share'], 2)} ({fmt_int(row['foreigners'])} Personen)",
+                     f"{SOURCES[row['source']].label}, {fmt_date(row['reference_date'])}"))
+    if f["kreis_latest_share"] is not None:
+        rows.append(("Ausländeranteil Landkreis, zuletzt", fmt_percent(f["kreis_latest_share"]),
+                     f"{SOURCES['regionalatlas'].label}, {fmt_date(f['kreis_latest_date'])}"))
+    if f["land_latest_share"] is not None:
+        rows.append(("Ausländeranteil Baden-Württemberg, zuletzt",
+                     fmt_percent(f["land_latest_share"]),
+                     f"{SOURCES['regionalatlas'].label}, {fmt_date(f['land_latest_date'])}"))
+    return rows
+
+
+def key_figure_table(pop: pl.DataFrame, ags: str, *, title: str | None = None) -> go.Figure:
+    """``go.Table`` of the key figures of one municipality with source and date per row."""
+    rows = key_figure_rows(pop, ags)
+    name = pop.filter(pl.col("ags") == ags).get_column("name")[0]
+    labels, values, notes = (list(col) for col in zip(*rows, strict=True))
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[3, 2, 4],
+            header={"values": ["Kennzahl", "Wert", "Quelle und Stand"],
+                    "fill": {"color": AREA_COLOURS["Kreis"]},
+                    "font": {"color": "white", "size": 14}, "align": "left"},
+            cells={"values": [labels, values, notes], "align": ["left", "right", "left"],
+                   "height": 28, "font": {"size": 13},
+                   "fill": {"color": [["#F4F6F8", "white"] * (len(rows) // 2 + 1)]}},
+        )
+    )
+    keys = ["gv_isys", "zensus2022", "regionalatlas"]
+    series_source = metrics.key_figures(pop, ags)["series_source"]
+    if series_source:
+        keys.append(series_source)
+    sources = _wrap([citation(k) for k in keys])
+    title = title or f"Kennzahlen {name}"
+    height = 130 + 34 * len(rows) + 16 * (sources.count("<br>") + 1)
+    fig = _finish(fig, sources, title=title, height=height)
+    fig.update_layout(margin={"l": 10, "r": 10})
+    return fig
