@@ -144,6 +144,7 @@ def example_data(as_of: str | None, db: Path | None) -> None:
     except DataValidationError as exc:
         _fail(["Beispieldaten passen nicht zum Katalog:", *format_problems(exc.problems)])
     click.echo(
-        f"{fmt_int(n)} Beispielwerte (Beispieldaten, keine amtlichen Werte) mit Stand "
-        f"{fmt_date(day)} gespeichert: {store.path}"
+        f"{fmt_int(n)} Beispielwerte neu gespeichert (Beispieldaten, keine amtlichen Werte; "
+        f"Stand {fmt_date(day)}; bereits vorhandene, unveränderte Werte werden nicht erneut "
+        f"gespeichert): {store.path}"
     )
