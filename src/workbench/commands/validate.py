@@ -102,7 +102,9 @@ def validate(
             result = ValidationResult(
                 path=path,
                 format=None,
-                problems=[Problem(path.name, None, None, f"{type(exc).__name__}: {exc}", "lesbare Datei")],
+                problems=[
+                    Problem(path.name, None, None, f"{type(exc).__name__}: {exc}", "lesbare Datei")
+                ],
             )
         _report(result, max_problems)
         failed += 0 if result.ok else 1

@@ -98,12 +98,14 @@ def load_zensus_flat(path: str | Path) -> pl.DataFrame:
         f"{MUNICIPAL_CODE} (Gemeinde) oder {GERMANY_CODE}",
     )
     germany = rows.filter(code == GERMANY_CODE)
-    is_extract = Path(path).stem.endswith(tuple(f"_{k}" for k in ("08", "08118", "081")))
-    if germany.is_empty() and not is_extract and not col.problems:
+    muni = rows.filter(code == MUNICIPAL_CODE)
+    # The complete table ends with the Germany row; a regional extract (all rows in one Land,
+    # e.g. *_08118.csv) legitimately has none. Rows from several Länder without it = cut off.
+    several_laender = muni["1_variable_attribute_code"].str.slice(0, 2).n_unique() > 1
+    if germany.is_empty() and several_laender:
         col.file_problem(
             "Deutschland-Zeile (1_variable_code GEODL1) am Dateiende – fehlt (Datei abgeschnitten?)"
         )
-    muni = rows.filter(code == MUNICIPAL_CODE)
 
     for column, expected in (
         ("statistics_code", "1000A"),
