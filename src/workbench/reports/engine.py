@@ -27,8 +27,9 @@ from papermill.engines import Engine
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
-SNAPSHOT_CODE = "import workbench.reports.kernelstate as _wb_ks\n_wb_ks.snapshot()\ndel _wb_ks"
-RESET_CODE = "import workbench.reports.kernelstate as _wb_ks\n_wb_ks.reset({cwd!r})\ndel _wb_ks"
+# Single expressions: nothing is left in the user namespace (reset() empties it anyway).
+SNAPSHOT_CODE = '__import__("workbench.reports.kernelstate", fromlist=["_"]).snapshot()'
+RESET_CODE = '__import__("workbench.reports.kernelstate", fromlist=["_"]).reset({cwd!r})'
 
 
 class WarmKernel:
@@ -81,7 +82,9 @@ class WarmKernel:
         if self.km is None:
             return False
         try:
-            return bool(self.km.is_alive())
+            from nbclient.util import run_sync
+
+            return bool(run_sync(self.km.is_alive)())
         except Exception:  # noqa: BLE001
             return False
 

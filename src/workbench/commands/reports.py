@@ -1,0 +1,75 @@
+"""``workbench reports``: render the per-municipality reports (and the Kreis overview)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from workbench.reports.runner import FORMATS
+
+    items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    unknown = [v for v in items if v not in FORMATS]
+    if unknown or not items:
+        raise click.BadParameter(
+            f"unbekanntes Format {', '.join(unknown) or '(leer)'}; erlaubt: {', '.join(FORMATS)}"
+        )
+    return items
+
+
+@click.command("reports")
+@click.option("--municipality", "-m", "municipalities", multiple=True, metavar="NAME_ODER_AGS",
+              help="Gemeinde (Name oder AGS); mehrfach angeben für mehrere.")
+@click.option("--all", "all_", is_flag=True, help="Alle 39 Städte und Gemeinden.")
+@click.option("--year", "-y", type=int, required=True, help="Berichtsjahr, z. B. 2024.")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Ausgabeverzeichnis (index.html, Berichte, manifest.json).")
+@click.option("--workers", "-w", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Parallele Arbeitsprozesse (je einer mit warmem Kernel).")
+@click.option("--format", "formats", default="html,pdf,ipynb", show_default=True,
+              help="Ausgabeformate, kommagetrennt: html, pdf, ipynb.")
+@click.option("--rerun-failed", is_flag=True,
+              help="Nur Berichte neu erstellen, die zuletzt fehlgeschlagen sind (manifest.json).")
+@click.option("--only-outdated", is_flag=True,
+              help="Nur fehlgeschlagene oder veraltete Berichte (Daten/Code/Parameter geändert).")
+@click.option("--kreis/--no-kreis", default=None,
+              help="Kreisübersicht erzeugen (Standard: ja bei --all, sonst nein).")
+@click.option("--dask", "dask_address", metavar="ADRESSE",
+              help="Auf einem Dask-Cluster rechnen, z. B. tcp://scheduler:8786.")
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Anderes Datenverzeichnis (Standard: data/ des Projekts).")
+@click.option("--quiet", "-q", is_flag=True, help="Keinen Fortschrittsbalken anzeigen.")
+def reports(municipalities: tuple[str, ...], all_: bool, year: int, out_dir: Path, workers: int,
+            formats: str, rerun_failed: bool, only_outdated: bool, kreis: bool | None,
+            dask_address: str | None, data_dir: Path | None, quiet: bool) -> None:
+    """Berichte je Gemeinde erzeugen: ausgeführtes Notebook, HTML (offline) und PDF.
+
+    \b
+    Beispiele:
+      workbench reports --all --year 2024 --out output/berichte
+      workbench reports -m Sachsenheim -m 08118048 --year 2024 --out /tmp/b --format html
+      workbench reports --all --year 2024 --out output/berichte --rerun-failed
+    """
+    from workbench.population import UnknownMunicipalityError
+    from workbench.reports.runner import plan_jobs, run_batch
+
+    if not municipalities and not all_ and not kreis:
+        raise click.UsageError("Bitte --municipality NAME (mehrfach möglich), --all oder "
+                               "--kreis angeben.")
+    if rerun_failed and only_outdated:
+        raise click.UsageError("--rerun-failed und --only-outdated schließen sich aus.")
+    fmt = _formats(formats)
+    try:
+        jobs = plan_jobs(municipalities, all_municipalities=all_, year=year,
+                         kreis=all_ if kreis is None else kreis, data_dir=data_dir)
+    except UnknownMunicipalityError as exc:
+        raise click.BadParameter(str(exc), param_hint="--municipality") from exc
+    mode = "failed" if rerun_failed else "outdated" if only_outdated else "all"
+    result = run_batch(jobs, out_dir, formats=fmt, workers=workers, mode=mode,
+                       dask_address=dask_address, progress=not quiet, data_dir=data_dir)
+    click.echo(result.summary())
+    if result.failed:
+        sys.exit(1)

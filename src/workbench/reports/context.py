@@ -1,0 +1,160 @@
+"""Per-report context and the display helpers the report sections use.
+
+``ReportContext`` is created by the first cell of a report (``sections.einrichten``) from the
+notebook parameters; every section function takes it. Display helpers emit HTML that
+nbconvert keeps in the exported report (headings, notes, tables, plotly figures with a
+deterministic div id and without embedded plotly.js).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FIGURE_CONFIG = {"displaylogo": False, "responsive": True,
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+@dataclass
+class ReportContext:
+    """Everything a section needs: resolved area, parameters, loaded data (lazily)."""
+
+    ags: str
+    name: str
+    berichtsjahr: int
+    kind: str = "gemeinde"  # gemeinde | kreis | bevoelkerung (population-only, any Land)
+    mit_handlungsfeldern: bool = True
+    datenverzeichnis: Path | None = None
+    messwerte_db: Path | None = None
+    beispieldaten: bool = True
+    sources_used: dict[str, str] = field(default_factory=dict)  # source key -> Stand
+    notes: list[str] = field(default_factory=list)  # Hinweise for the last section
+    _figures: int = 0
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    # -- data -------------------------------------------------------------------------
+    def population(self) -> Any:
+        if "population" not in self._cache:
+            from workbench.population import load_population
+
+            self._cache["population"] = load_population(self.datenverzeichnis)
+        return self._cache["population"]
+
+    def cite(self, source: str, stand: str) -> None:
+        """Remember a source shown in the report (listed in „Datenquellen und Hinweise“)."""
+        self.sources_used.setdefault(source, stand)
+
+    def next_figure_id(self) -> str:
+        self._figures += 1
+        return f"abb-{self.ags}-{self._figures}"
+
+
+def _display_html(text: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(text))
+
+
+def heading(text: str, level: int = 2, anchor: str | None = None) -> None:
+    ident = f' id="{html.escape(anchor)}"' if anchor else ""
+    _display_html(f'<div class="wb-report"><h{level}{ident}>{html.escape(text)}</h{level}></div>')
+
+
+def paragraph(text: str) -> None:
+    _display_html(f'<div class="wb-report"><p>{html.escape(text)}</p></div>')
+
+
+def note(text: str, *, example: bool = False) -> None:
+    cls = "wb-note wb-example" if example else "wb-note"
+    _display_html(f'<div class="wb-report"><p class="{cls}">{html.escape(text)}</p></div>')
+
+
+def bullet_list(items: list[str]) -> None:
+    lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+    _display_html(f'<div class="wb-report"><ul>{lis}</ul></div>')
+
+
+def table(
+    header: list[str], rows: list[list[Any]], caption: str, numeric: set[int] | None = None
+) -> None:
+    """A plain HTML table with its source as caption (values already formatted)."""
+    numeric = numeric or set()
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(
+            (f'<td class="num">{html.escape(str(v))}</td>' if i in numeric
+             else f"<td>{html.escape(str(v))}</td>")
+            for i, v in enumerate(row)
+        ) + "</tr>"
+        for row in rows
+    )
+    _display_html(
+        f'<div class="wb-report"><table class="wb-table"><caption>{html.escape(caption)}'
+        f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def kpis(items: list[tuple[str, str]]) -> None:
+    """Key figure tiles: (value, label)."""
+    tiles = "".join(
+        f'<div class="wb-kpi"><div class="v">{html.escape(v)}</div>'
+        f'<div class="l">{html.escape(label)}</div></div>'
+        for v, label in items
+    )
+    _display_html(f'<div class="wb-report wb-kpis">{tiles}</div>')
+
+
+def show_figure(ctx: ReportContext, fig: Any) -> None:
+    """Display a plotly figure so that it survives nbconvert's HTML export.
+
+    The bundle carries ``text/html`` (div + ``Plotly.newPlot``, plotly.js NOT embedded; the
+    report page loads the shared ``assets/plotly.min.js``) and the plotly JSON for
+    JupyterLab. The div id is derived from the report and a counter, so two runs of the
+    same report produce identical HTML.
+    """
+    import plotly.io as pio
+    from IPython.display import display
+
+    div_id = ctx.next_figure_id()
+    body = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
+                       config=FIGURE_CONFIG, validate=False)
+    # No "application/vnd.plotly.v1+json" copy: it would double the executed notebook and the
+    # export time; the HTML/PDF are the report, the ipynb is the archive of the run.
+    bundle = {"text/html": body, "text/plain": f"<Abbildung {div_id}>"}
+    display(bundle, raw=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogues(directory: str, stats: tuple[tuple[str, int, int], ...]) -> dict:
+    """All catalogues of a directory; the key includes every YAML file's mtime and size
+    (kept across reports on a warm kernel, see ``kernelstate.INPUT_KEYED_CACHES``)."""
+    from workbench.catalogue import load_all
+
+    del stats
+    return load_all(Path(directory))
+
+
+def load_catalogues(directory: Path | None) -> dict:
+    """``catalogue.load_all`` with a cache keyed on the catalogue files."""
+    from workbench import paths
+
+    root = directory or paths.catalogue_dir()
+    files = sorted(root.glob("*.yaml")) if root.exists() else []
+    stats = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _catalogues(str(root), stats)
+
+
+def env_path(value: str) -> Path | None:
+    return Path(value).expanduser().resolve() if value else None
+
+
+def apply_environment(datenverzeichnis: str, messwerte_db: str) -> None:
+    """Point the package at other data (also read by modules that use ``workbench.paths``)."""
+    if datenverzeichnis:
+        os.environ["WORKBENCH_DATA_DIR"] = str(env_path(datenverzeichnis))
+    if messwerte_db:
+        os.environ["WORKBENCH_DB"] = str(env_path(messwerte_db))
