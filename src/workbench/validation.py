@@ -226,11 +226,15 @@ def _loader_for(fmt: str) -> Callable | None:
     return loaders.LOADERS.get(fmt)
 
 
-def validate_path(path: str | Path, *, check_checksum: bool = True) -> ValidationResult:
+def validate_path(
+    path: str | Path, *, check_checksum: bool = True, fallback_format: str | None = None
+) -> ValidationResult:
     """Detect the format of ``path``, load it with its loader and collect every problem.
 
     Never raises for bad input: unexpected exceptions become a file-level problem. When a
     ``<file>.provenance.json`` lies beside the file, its sha256 is checked as well.
+    ``fallback_format`` is used when the content matches no known format (files in
+    ``data/user/`` are municipal series, so their loader can say which column is wrong).
     """
     path = Path(path)
     result = ValidationResult(path=path, format=None)
@@ -242,7 +246,7 @@ def validate_path(path: str | Path, *, check_checksum: bool = True) -> Validatio
             result.format = _detect_by_name(path.name.lower())
             result.problems.append(Problem(path.name, None, None, None, "Datei ist leer"))
             return result
-        fmt = detect_format(path)
+        fmt = detect_format(path) or fallback_format
         result.format = fmt
         if fmt is None:
             result.problems.append(

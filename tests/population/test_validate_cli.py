@@ -110,3 +110,21 @@ def test_real_subprocess(tmp_path: Path):
     assert "reihe.csv, Zeile 2, Spalte „Ausländer“: Wert „200“" in proc.stdout
     assert "OK" in proc.stdout and "10.786 Zeilen" in proc.stdout
     assert proc.stderr == ""
+
+
+def test_user_dir_files_are_checked_as_municipal_series(tmp_path: Path, monkeypatch):
+    user = tmp_path / "user"
+    user.mkdir()
+    monkeypatch.setenv("WORKBENCH_USER_DIR", str(user))
+    (user / "LIESMICH.md").write_text("Notizen\n", encoding="utf-8")  # not data: skipped
+    (user / "export.csv").write_text(
+        "Schlüssel;Name;Datum;Einwohner\n08118076;Sachsenheim;31.12.2023;19480\n", encoding="utf-8"
+    )
+    result = run(user)
+    assert result.exit_code == 1
+    assert "LIESMICH" not in result.output
+    assert "Gemeindereihe Bevölkerung nach Nationalität" in result.output
+    assert (
+        "Kopfzeile „AGS;Gemeinde;Stichtag;Bevölkerung insgesamt;Ausländer;Quelle“" in result.output
+    )
+    assert "1 Datei geprüft" in result.output

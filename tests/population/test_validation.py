@@ -210,6 +210,7 @@ def test_duplicate_keys(tmp_path):
     problems = problems_of(load_municipal_series, path)
     assert [(p.row, p.column) for p in problems] == [(4, "AGS + Stichtag")]
     assert "schon in Zeile 2" in problems[0].expected
+    assert problems[0].value == "08118076 / 31.12.2023"
 
     lines = ZENSUS_08118.read_text(encoding="utf-8-sig").splitlines()
     path = write(tmp_path, "z.csv", "\n".join([*lines, lines[5]]) + "\n")

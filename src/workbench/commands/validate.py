@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from workbench.formatting import fmt_int
+from workbench.paths import user_dir
 from workbench.validation import (
     FORMAT_LABELS,
     MAX_SHOWN,
@@ -23,6 +24,8 @@ from workbench.validation import (
 )
 
 PROVENANCE_SUFFIX = ".provenance.json"
+# Only these are picked up when a directory is searched (READMEs, notes etc. are not data).
+DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".xls", ".json", ".geojson"}
 
 
 def expand(paths: list[Path], include_provenance: bool = False) -> list[Path]:
@@ -32,7 +35,9 @@ def expand(paths: list[Path], include_provenance: bool = False) -> list[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
-                if not child.is_file() or any(part.startswith(".") for part in rel.parts):
+                if not child.is_file() or any(p.startswith((".", "~$")) for p in rel.parts):
+                    continue
+                if child.suffix.lower() not in DATA_SUFFIXES:
                     continue
                 if child.name.endswith(PROVENANCE_SUFFIX) and not include_provenance:
                     continue
@@ -86,10 +91,11 @@ def validate(
     Ohne PATH werden data/raw, data/published und data/user geprüft.
     """
     if not paths:
-        from workbench.paths import data_dir, raw_dir, user_dir
+        from workbench.paths import data_dir, raw_dir
 
         paths = tuple(p for p in (raw_dir(), data_dir() / "published", user_dir()) if p.exists())
     files = expand(list(paths), include_provenance)
+    user = user_dir().resolve()
     missing = [p for p in paths if not p.exists()]
     failed = 0
     for path in missing:
@@ -97,7 +103,12 @@ def validate(
         failed += 1
     for path in files:
         try:
-            result = validate_path(path, check_checksum=not no_checksum)
+            in_user_dir = path.resolve().is_relative_to(user)
+            result = validate_path(
+                path,
+                check_checksum=not no_checksum,
+                fallback_format="municipal_series" if in_user_dir else None,
+            )
         except Exception as exc:  # noqa: BLE001 - validate_path should not raise; belt and braces
             result = ValidationResult(
                 path=path,

@@ -393,14 +393,23 @@ def check_duplicates(
         return
     first = dup.group_by(keys, maintain_order=True).agg(pl.col(LINE).min().alias("_first"))
     later = dup.join(first, on=keys).filter(pl.col(LINE) != pl.col("_first"))
+    label = display or " + ".join(keys)
     for row in later.select(LINE, "_first", *keys).iter_rows():
         line, first_line, *vals = row
         col.add(
             line,
-            display or " + ".join(keys),
-            " / ".join("" if v is None else str(v) for v in vals),
-            f"eindeutige Kombination {' + '.join(keys)} – schon in Zeile {first_line}",
+            label,
+            " / ".join(_show(v) for v in vals),
+            f"jede Kombination {label} nur einmal – schon in Zeile {first_line}",
         )
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
 
 
 def check_date_range(
