@@ -274,7 +274,9 @@ class Catalogue(_Model):
     def source_label(self) -> str:
         k = self.traeger.konzept
         label = f"{k.herausgeber}: {k.titel} ({k.stand})"
-        return label + (" – Beispielkatalog" if self.traeger.beispiel else "")
+        if self.traeger.beispiel and "Beispielkatalog" not in label:
+            label += " – Beispielkatalog"
+        return label
 
 
 def _add_years(date: dt.date, years: int) -> dt.date:
