@@ -229,6 +229,10 @@ class _Files:
 
 def _gv_files(raw: Path) -> tuple[Path, ...]:
     folder = raw / "destatis_gv_auszug"
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"Verzeichnis fehlt: {folder}. Bitte die Rohdaten nach data/raw/ kopieren."
+        )
     files = sorted(
         p for p in folder.iterdir()
         if p.suffix.lower() in {".xls", ".xlsx"} and not p.name.startswith(("~$", "."))

@@ -1,0 +1,134 @@
+"""``workbench summary``: overview table of the 39 municipalities (German formats, sources)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+import polars as pl
+
+from workbench import metrics
+from workbench.formatting import fmt_date, fmt_int, fmt_number, fmt_percent
+from workbench.population import citation
+
+SORTS = ("name", "rang", "ags", "einwohner")
+
+
+def _cells(row: dict) -> list[str]:
+    latest = fmt_percent(row["share_latest"])
+    if row["share_latest"] is not None and row["latest_status"] == "geschätzt":
+        latest += "*"
+    gap = row["gap_kreis"]
+    return [
+        row["name"],
+        row["ags"],
+        fmt_int(row["population"]),
+        fmt_percent(row["share_zensus"]),
+        "–" if row["rank"] is None else str(row["rank"]),
+        "–" if gap is None else ("+" if gap > 0 else "−" if gap < 0 else "") + fmt_number(abs(gap)),
+        latest,
+    ]
+
+
+def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str = metrics.KREIS_AGS) -> str:
+    """The overview as aligned plain text: header, one line per municipality, Kreis line,
+    then sources with reference dates and a note on estimates."""
+    pop_date = table.get_column("population_date").max()
+    latest_dates = table.get_column("latest_date").drop_nulls()
+    latest_date = latest_dates.max() if latest_dates.len() else None
+    zensus_row = metrics.value_at(pop, kreis, dt.date(2022, 5, 15), metrics.ZENSUS)
+    gv_kreis = metrics.value_at(pop, kreis, pop_date, metrics.GV) if pop_date else None
+    header = [
+        "Gemeinde", "AGS", f"Einwohner {fmt_date(pop_date)}", "Anteil Zensus 2022", "Rang",
+        "Abstand Kreis (PP)",
+        f"Anteil {fmt_date(latest_date)}" if latest_date else "Anteil zuletzt",
+    ]
+    rows = [_cells(r) for r in table.iter_rows(named=True)]
+    kreis_pop = None
+    if gv_kreis is None:
+        kreis_gv = pop.filter((pl.col("ags") == kreis) & (pl.col("source") == metrics.GV)
+                              & (pl.col("reference_date") == pop_date))
+        kreis_pop = kreis_gv.get_column("population")[0] if kreis_gv.height else None
+    else:
+        kreis_pop = gv_kreis["population"]
+    total = [
+        "Landkreis Ludwigsburg", kreis, fmt_int(kreis_pop),
+        fmt_percent(zensus_row["share"]) if zensus_row else "–", "", "", "",
+    ]
+    numeric = {2, 3, 4, 5, 6}
+    widths = [max(len(r[i]) for r in [header, *rows, total]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(widths[i]) if i in numeric else c.ljust(widths[i]) for i, c in enumerate(cells)
+        ).rstrip()
+
+    rule = "-" * len(line(header))
+    out = [line(header), rule, *(line(r) for r in rows), rule, line(total), ""]
+    estimated = table.filter(pl.col("latest_status") == "geschätzt").height
+    if estimated:
+        out.append(
+            f"* geschätzt ({estimated} von {table.height} Gemeinden): jährliche Ausländeranteile "
+            "je Gemeinde werden nicht veröffentlicht; der Zensus-2022-Anteil der Gemeinde ist mit "
+            "der Kreisentwicklung (Regionalatlas) fortgeschrieben. Amtliche Werte ersetzen die "
+            "Schätzung, sobald sie in data/user/ liegen."
+        )
+    out.append("Rang: 1 = höchster Ausländeranteil im Landkreis (Zensus 2022). "
+               "Abstand: Gemeinde minus Landkreis in Prozentpunkten (Zensus 2022; "
+               "Kreiswert aus den Gemeindewerten berechnet).")
+    sources = table.get_column("latest_source").drop_nulls().unique().sort().to_list()
+    out.append(citation(metrics.GV, pop_date))
+    out.append(citation(metrics.ZENSUS, dt.date(2022, 5, 15)))
+    for source in sources:
+        out.append(citation(source, latest_date))
+    return "\n".join(out)
+
+
+def _sorted(table: pl.DataFrame, sort: str) -> pl.DataFrame:
+    if sort == "rang":
+        return table.sort("rank", metrics.german_sort_key("name"), nulls_last=True)
+    if sort == "ags":
+        return table.sort("ags")
+    if sort == "einwohner":
+        return table.sort("population", descending=True, nulls_last=True)
+    return table
+
+
+@click.command("summary")
+@click.option("--sort", "sort", type=click.Choice(SORTS), default="name", show_default=True,
+              help="Sortierung der Tabelle.")
+@click.option("--gemeinde", "gemeinde", default=None, metavar="NAME|AGS",
+              help="Statt der Tabelle die Zusammenfassung einer Gemeinde ausgeben.")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Datenverzeichnis (Standard: data/ bzw. WORKBENCH_DATA_DIR).")
+def summary(sort: str, gemeinde: str | None, data_dir: Path | None) -> None:
+    """Übersichtstabelle der 39 Städte und Gemeinden (Quellen und Stichtage darunter)."""
+    from workbench.population import UnknownMunicipalityError, resolve_municipality
+
+    pop = _load_or_exit(data_dir)
+    if gemeinde:
+        try:
+            ags, _ = resolve_municipality(gemeinde)
+        except UnknownMunicipalityError as exc:
+            raise click.BadParameter(str(exc), param_hint="--gemeinde") from None
+        click.echo(metrics.summary_text(pop, ags))
+        return
+    click.echo(format_overview(_sorted(metrics.overview_table(pop), sort), pop))
+
+
+def _load_or_exit(data_dir: Path | None) -> pl.DataFrame:
+    """load_population() with German errors instead of tracebacks (exit code 1)."""
+    from workbench.population import load_population
+    from workbench.validation import DataValidationError, format_problems
+
+    try:
+        return load_population(data_dir)
+    except DataValidationError as exc:
+        click.secho("Die Bevölkerungsdaten konnten nicht geladen werden:", fg="red", err=True)
+        for line in format_problems(exc.problems):
+            click.echo(f"  {line}", err=True)
+    except FileNotFoundError as exc:
+        click.secho(f"Die Bevölkerungsdaten konnten nicht geladen werden: {exc}", fg="red",
+                    err=True)
+    raise SystemExit(1)
