@@ -27,6 +27,7 @@ is opened; table ``schema_version`` records which ones ran.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import random
@@ -36,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import polars as pl
@@ -155,19 +157,33 @@ class IndicatorSpec:
 SpecProvider = Callable[[str], Mapping[str, IndicatorSpec] | None]
 
 
-def catalogue_specs(traeger_id: str) -> dict[str, IndicatorSpec] | None:
+def catalogue_specs(traeger_id: str) -> Mapping[str, IndicatorSpec] | None:
     """Indicators of ``traeger_id`` from :mod:`workbench.catalogue`; ``None`` without catalogue.
 
     ``None`` means "no catalogue for this Träger" (values are then not checked against one).
+    Cached on the catalogue file's mtime and size, so an edited catalogue applies at once,
+    also in a long-running dashboard.
     """
     try:
         from workbench import catalogue
     except ImportError:  # catalogue layer not installed: nothing to validate against
         return None
-    if traeger_id not in set(catalogue.list_traeger()):
+    path = catalogue.catalogue_path(traeger_id)
+    try:
+        stat = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    return _catalogue_specs(traeger_id, str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _catalogue_specs(
+    traeger_id: str, path: str, mtime_ns: int, size: int
+) -> Mapping[str, IndicatorSpec]:
+    from workbench import catalogue
+
     frame = catalogue.indicators_frame(catalogue.load_catalogue(traeger_id))
-    return {
+    return MappingProxyType({
         row["indicator_id"]: IndicatorSpec(
             indicator_id=row["indicator_id"],
             kind=row["kind"],
@@ -175,7 +191,7 @@ def catalogue_specs(traeger_id: str) -> dict[str, IndicatorSpec] | None:
             unit=row.get("unit") or "",
         )
         for row in frame.iter_rows(named=True)
-    }
+    })
 
 
 def _fmt_value(value: float | None) -> str:
@@ -250,7 +266,10 @@ class ObservationStore:
         self.path = Path(path) if path is not None else paths.store_path()
         self.validate = validate
         self._specs_provider: SpecProvider = specs or catalogue_specs
-        self._specs_cache: dict[str, Mapping[str, IndicatorSpec] | None] = {}
+        # The default provider caches by file mtime itself; a custom one is cached here.
+        self._specs_cache: dict[str, Mapping[str, IndicatorSpec] | None] | None = (
+            None if specs is None else {}
+        )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._retry(self._migrate)
 
@@ -297,7 +316,9 @@ class ObservationStore:
                     result = fn(conn)
                     conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    # SQLite may already have rolled back (e.g. on SQLITE_FULL).
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
                     raise
                 return result
             finally:
@@ -334,7 +355,8 @@ class ObservationStore:
                     )
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
         finally:
             conn.close()
@@ -346,7 +368,9 @@ class ObservationStore:
     # -- validation --------------------------------------------------------------------------
 
     def specs(self, traeger_id: str) -> Mapping[str, IndicatorSpec] | None:
-        """Catalogue indicators of ``traeger_id`` (cached per store), ``None`` if no catalogue."""
+        """Catalogue indicators of ``traeger_id``, ``None`` if there is no catalogue."""
+        if self._specs_cache is None:
+            return self._specs_provider(traeger_id)
         if traeger_id not in self._specs_cache:
             self._specs_cache[traeger_id] = self._specs_provider(traeger_id)
         return self._specs_cache[traeger_id]

@@ -280,3 +280,17 @@ def test_newer_schema_is_refused(tmp_path):
         conn.execute("INSERT INTO schema_version VALUES (99, 'x')")
     with pytest.raises(RuntimeError, match="Schema-Version 99"):
         ObservationStore(path)
+
+
+def test_edited_catalogue_applies_without_restart(tmp_path, monkeypatch):
+    directory = tmp_path / "kataloge"
+    directory.mkdir()
+    text = (CATALOGUES / "teststadt.yaml").read_text(encoding="utf-8")
+    (directory / "teststadt.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("WORKBENCH_CATALOGUE_DIR", str(directory))
+    s = ObservationStore(tmp_path / "s.sqlite")  # e.g. a dashboard that keeps running
+    with pytest.raises(DataValidationError, match="neu-indikator"):
+        s.record("teststadt", "neu-indikator", D, 1, entered_by="a", source="b")
+    added = "          - {id: neu-indikator, name: Neuer Indikator, art: anzahl}\n"
+    (directory / "teststadt.yaml").write_text(text + added, encoding="utf-8")
+    assert s.record("teststadt", "neu-indikator", D, 1, entered_by="a", source="b") == 1

@@ -226,3 +226,30 @@ def test_kill_9_when_the_wal_grows_is_all_or_nothing(tmp_path):
     child.send_signal(signal.SIGKILL)
     child.wait(30)
     _assert_intact(store, before)
+
+
+def _opener(db: str, proc: int, start, results) -> None:
+    try:
+        start.wait(30)
+        store = ObservationStore(Path(db), validate=False)  # creates + migrates if needed
+        results.put((proc, store.record("last", "k", D, proc, entered_by="p", source="s"), None))
+    except BaseException as exc:
+        results.put((proc, 0, repr(exc)))
+
+
+def test_processes_creating_a_new_store_at_once_migrate_it_once(tmp_path):
+    db = tmp_path / "neu" / "store.sqlite"
+    ctx = mp.get_context("fork")
+    start, results = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_opener, args=(str(db), p, start, results))
+             for p in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    start.set()
+    reported = [results.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(30)
+    assert [err for _, _, err in reported if err] == []
+    assert sorted(version for _, version, _ in reported) == list(range(1, PROCESSES + 1))
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("SELECT version FROM schema_version")] == [1, 2]
