@@ -338,6 +338,12 @@ def evaluation_snapshot(
     )
 
 
+def last_evaluation_date(catalogue: Catalogue, as_of: dt.date) -> dt.date:
+    """The latest scheduled evaluation date before ``as_of`` (else the schedule start)."""
+    past = [d for d in catalogue.evaluation_dates() if d < as_of]
+    return past[-1] if past else catalogue.traeger.zeitplan.beginn
+
+
 def status_overview(progress: pl.DataFrame) -> pl.DataFrame:
     """Handlungsfeld roll-up with German column labels for tables shown to users."""
     r = rollup_handlungsfelder(progress)

@@ -205,3 +205,10 @@ def test_shipped_catalogue_without_observations():
     overview = pr.status_overview(p)
     assert overview["Handlungsfeld"].to_list()[0] == "Sprache und Bildung"
     assert overview["keine Daten"].sum() == 32
+
+
+def test_last_evaluation_date():
+    c = cat.load_catalogue("sachsenheim")  # evaluations 31.12.2026, 31.12.2028, 31.12.2029
+    assert pr.last_evaluation_date(c, D(2026, 6, 30)) == D(2025, 1, 1)
+    assert pr.last_evaluation_date(c, D(2027, 3, 1)) == D(2026, 12, 31)
+    assert pr.last_evaluation_date(c, D(2026, 12, 31)) == D(2025, 1, 1)
