@@ -142,3 +142,44 @@ def display_values(values: Sequence[float | None], about_persons: bool,
     frame = pl.DataFrame({"row": labels, "value": cells}, schema={"row": pl.String,
                                                                    "value": pl.Float64})
     return suppress_table(frame, about_persons=about_persons)["display"].to_list()
+
+
+def published_indicator_table(progress: pl.DataFrame, suppress: bool = True) -> pl.DataFrame:
+    """German display table of a progress frame (one row per indicator) for publication.
+
+    Each indicator value stands alone (no totals across indicators), so only primary
+    suppression applies; for a suppressed value the progress percentage is hidden as well,
+    because value = baseline + progress × (target − baseline) would reveal it. Example values
+    are marked „Beispieldaten“ in the column ``Hinweis``.
+    """
+    from workbench.formatting import MISSING, fmt_date, fmt_percent
+
+    rows = []
+    for r in progress.iter_rows(named=True):
+        hidden = suppress and is_primary(r["latest_value"], r["about_persons"])
+        if r["latest_value"] is None:
+            value = r["latest_note"] or MISSING
+        elif hidden:
+            value = SUPPRESSED
+        elif r["kind"] == "meilenstein":
+            value = "erledigt" if r["latest_value"] >= 1 else "offen"
+        elif r["kind"] == "anteil":
+            value = fmt_percent(r["latest_value"])
+        else:
+            value = fmt_int(r["latest_value"])
+        rows.append({
+            "Handlungsfeld": r["handlungsfeld"],
+            "Maßnahme": r["massnahme"],
+            "Indikator": r["indicator"],
+            "Stichtag": fmt_date(r["latest_period"]),
+            "Wert": value,
+            "Einheit": r["unit"] or "",
+            "Zielwert": MISSING if r["target"] is None else fmt_number(r["target"], 0),
+            "Fortschritt": SUPPRESSED if hidden and r["progress_pct"] is not None
+            else fmt_percent(r["progress_pct"], 0),
+            "Status": r["status"],
+            "Hinweis": "Beispieldaten" if r["is_example"] else "",
+        })
+    return pl.DataFrame(rows, schema={k: pl.String for k in (
+        "Handlungsfeld", "Maßnahme", "Indikator", "Stichtag", "Wert", "Einheit", "Zielwert",
+        "Fortschritt", "Status", "Hinweis")})

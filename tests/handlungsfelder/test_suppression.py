@@ -7,7 +7,7 @@ import itertools
 import polars as pl
 import pytest
 
-from workbench.suppression import display_values, suppress_table
+from workbench.suppression import display_values, published_indicator_table, suppress_table
 
 TOTAL = "Insgesamt"
 
@@ -116,3 +116,31 @@ def test_by_separates_independent_tables_and_display_values_helper():
     assert display_values([1.0, 5.0, 6.0], about_persons=True, total=12.0) == [
         ".", ".", "6", "12"]
     assert display_values([None, 2.0], about_persons=True) == ["–", "."]
+
+
+def test_published_indicator_table_hides_value_and_progress():
+    import datetime as dt
+
+    from workbench import catalogue as cat
+    from workbench import progress as pr
+
+    c = cat.load_catalogue("ludwigsburg")  # wil-paten: persons, target 15
+    obs = pl.DataFrame(
+        [{"traeger_id": "ludwigsburg", "indicator_id": i, "period": dt.date(2025, 6, 30),
+          "value": v, "note": None, "version": 1, "entered_by": "t", "entered_at": None,
+          "source": "t", "comment": "", "is_example": True}
+         for i, v in [("wil-paten", 2.0), ("wil-neuzugewanderte", 12.0),
+                      ("lafi-netzwerktreffen", 1.0), ("wil-matching", 1.0)]],
+        schema=pr.OBSERVATION_SCHEMA)
+    p = pr.indicator_progress(c, obs, dt.date(2025, 7, 1))
+    table = published_indicator_table(p)
+    by = {r["Indikator"]: r for r in table.iter_rows(named=True)}
+    paten = by["Geschulte Patinnen und Paten"]
+    assert (paten["Wert"], paten["Fortschritt"], paten["Hinweis"]) == (".", ".", "Beispieldaten")
+    neu = by["Begleitete Neuzuwanderinnen und Neuzuwanderer"]
+    assert (neu["Wert"], neu["Fortschritt"], neu["Zielwert"]) == ("12", "40 %", "30")
+    # a count of 1 meeting is not about persons: shown
+    assert by["Jährliche Netzwerktreffen (Maßnahmen ableiten)"]["Wert"] == "1"
+    assert by["Meilenstein: Matching und Start der Begleitung"]["Wert"] == "erledigt"
+    assert published_indicator_table(p, suppress=False).filter(
+        pl.col("Indikator") == "Geschulte Patinnen und Paten")["Wert"].item() == "2"
