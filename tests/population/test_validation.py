@@ -405,3 +405,43 @@ def test_validate_path_result(tmp_path):
     bad = muni(tmp_path, "08118076;Sachsenheim;31.12.2023;-1;0;", name="gemeindereihe.csv")
     res = validate_path(bad)
     assert res.format == "municipal_series" and len(res.problems) == 1
+
+
+def test_last_row_with_commas_is_not_taken_for_a_footer(tmp_path):
+    path = muni(
+        tmp_path,
+        "08118076;Sachsenheim;31.12.2023;19480;3500;",
+        "08118003,Asperg,31.12.2023,13700,2000,",
+    )
+    problems = problems_of(load_municipal_series, path)
+    assert [p.row for p in problems] == [3]
+    assert "6 Felder" in problems[0].expected
+    # free-text notes after the data are a footer
+    ok = write(
+        tmp_path,
+        "mit_fuss.csv",
+        HEADER + "\n08118076;Sachsenheim;31.12.2023;19480;3500;\n\nQuelle: Melderegister\n",
+    )
+    assert load_municipal_series(ok).height == 1
+
+
+def test_gv_wrong_header_cell(tmp_path):
+    def rename(rows):
+        rows[2][9] = "Menschen"
+        return 3
+
+    path, excel_row = _gv_copy_with(tmp_path, rename)
+    problems = problems_of(load_gv_isys, path)
+    assert [(p.row, p.value) for p in problems] == [(excel_row, "Menschen")]
+    assert "Bevölkerung/Einwohner" in problems[0].expected
+
+
+def test_12411_foreigners_greater_than_total(tmp_path):
+    lines = R03.read_bytes().decode("latin-1").split("\n")
+    idx = next(i for i, ln in enumerate(lines) if ln.startswith("08118;") and "Insgesamt;" in ln)
+    lines[idx] = lines[idx].replace(";70918;", ";612086;")
+    path = write(tmp_path, "12411-03-03-4.csv", "\n".join(lines), "latin-1")
+    problems = problems_of(load_12411_03_03_4, path)
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (idx + 1, "Ausländer(innen)/Insgesamt", "612086")
+    ]

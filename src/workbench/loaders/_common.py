@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -580,8 +581,12 @@ def read_semicolon_table(
     end = next(
         (i for i in range(header_idx + 1, len(lines)) if lines[i].startswith("_____")), len(lines)
     )
-    # Trailing free-text notes (no separator at all) are a footer, not data.
-    while end > header_idx + 1 and (";" not in lines[end - 1] or not lines[end - 1].strip(" ;")):
+    # Trailing free-text notes (no separator at all) are a footer, not data – unless the line
+    # starts like a data row (a key), e.g. a last row written with commas: that is reported.
+    while end > header_idx + 1:
+        last = lines[end - 1]
+        if last.strip(" ;") and (";" in last or re.match(r'\s*"?\d{5,}', last)):
+            break
         end -= 1
     body = [_trim_padding(ln, len(header)) for ln in lines[header_idx + 1 : end]]
     if not body and not allow_empty:
