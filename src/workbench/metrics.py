@@ -498,3 +498,29 @@ def german_sort_key(column: str) -> pl.Expr:
     for umlaut, plain in (("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss")):
         expr = expr.str.replace_all(umlaut, plain, literal=True)
     return expr
+
+
+def overview_rows(table: pl.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """German header and formatted cells of :func:`overview_table` (estimates marked „*“)."""
+    pop_dates = table.get_column("population_date").drop_nulls()
+    latest_dates = table.get_column("latest_date").drop_nulls()
+    pop_date = pop_dates.max() if pop_dates.len() else None
+    latest = latest_dates.max() if latest_dates.len() else None
+    header = [
+        "Gemeinde", "AGS", f"Einwohner {fmt_date(pop_date)}", "Anteil Zensus 2022", "Rang",
+        "Abstand Kreis (PP)", f"Anteil {fmt_date(latest)}" if latest else "Anteil zuletzt",
+    ]
+    rows = []
+    for row in table.iter_rows(named=True):
+        share = fmt_percent(row["share_latest"])
+        if row["share_latest"] is not None and row["latest_status"] == ESTIMATED:
+            share += "*"
+        gap = row["gap_kreis"]
+        sign = "" if gap is None or gap == 0 else ("+" if gap > 0 else "−")
+        rows.append([
+            row["name"], row["ags"], fmt_int(row["population"]), fmt_percent(row["share_zensus"]),
+            "–" if row["rank"] is None else str(row["rank"]),
+            "–" if gap is None else sign + fmt_number(abs(gap)),
+            share,
+        ])
+    return header, rows

@@ -835,3 +835,12 @@ def series(pop: pl.DataFrame, ags: str, source: str | None = None) -> pl.DataFra
         else:
             source = rows.get_column("source")[0]
     return rows.filter(pl.col("source") == source).sort("reference_date")
+
+
+def sources_table() -> pl.DataFrame:
+    """All sources as a table (key, label, publisher, table, licence, status, concept)."""
+    return pl.DataFrame(
+        [{"key": key, "label": s.label, "publisher": s.publisher, "table": s.table,
+          "licence": s.licence, "status": s.status, "concept": s.concept}
+         for key, s in SOURCES.items()]
+    )

@@ -26,7 +26,7 @@ def pop() -> pl.DataFrame:
 def source_note(fig: go.Figure) -> str:
     notes = [a.text for a in fig.layout.annotations if a.text and a.text.startswith("Quelle")]
     assert len(notes) == 1, "every figure carries exactly one source note"
-    return notes[0]
+    return notes[0].replace("\u00a0", " ")
 
 
 def test_trend_chart_marks_estimates_projection_and_sources(pop):
@@ -163,3 +163,17 @@ def test_map_and_trend_render_offline_in_chromium(pop, tmp_path):
                 page.close()
         finally:
             browser.close()
+
+
+def test_overview_figure_lists_39_with_german_formats(pop):
+    fig = figs.overview_figure(pop, sort="rang")
+    header = list(fig.data[0].header.values)
+    columns = fig.data[0].cells.values
+    assert header[0] == "Gemeinde" and header[2] == "Einwohner 31.12.2023"
+    assert len(columns[0]) == 39
+    assert columns[4][0] == "1"  # sorted by rank
+    row = columns[1].index("08118076")
+    assert (columns[2][row], columns[3][row], columns[5][row]) == ("19.480", "16,7 %", "−1,8")
+    assert columns[6][row].endswith("%*")  # estimate marked
+    note = source_note(fig)
+    assert "Stand 31.12.2023" in note and "Stand 15.05.2022" in note and "* geschätzt" in note

@@ -9,26 +9,10 @@ import click
 import polars as pl
 
 from workbench import metrics
-from workbench.formatting import fmt_date, fmt_int, fmt_number, fmt_percent
+from workbench.formatting import fmt_int, fmt_percent
 from workbench.population import citation
 
 SORTS = ("name", "rang", "ags", "einwohner")
-
-
-def _cells(row: dict) -> list[str]:
-    latest = fmt_percent(row["share_latest"])
-    if row["share_latest"] is not None and row["latest_status"] == "geschätzt":
-        latest += "*"
-    gap = row["gap_kreis"]
-    return [
-        row["name"],
-        row["ags"],
-        fmt_int(row["population"]),
-        fmt_percent(row["share_zensus"]),
-        "–" if row["rank"] is None else str(row["rank"]),
-        "–" if gap is None else ("+" if gap > 0 else "−" if gap < 0 else "") + fmt_number(abs(gap)),
-        latest,
-    ]
 
 
 def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str = metrics.KREIS_AGS) -> str:
@@ -38,20 +22,10 @@ def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str = metrics
     latest_dates = table.get_column("latest_date").drop_nulls()
     latest_date = latest_dates.max() if latest_dates.len() else None
     zensus_row = metrics.value_at(pop, kreis, dt.date(2022, 5, 15), metrics.ZENSUS)
-    gv_kreis = metrics.value_at(pop, kreis, pop_date, metrics.GV) if pop_date else None
-    header = [
-        "Gemeinde", "AGS", f"Einwohner {fmt_date(pop_date)}", "Anteil Zensus 2022", "Rang",
-        "Abstand Kreis (PP)",
-        f"Anteil {fmt_date(latest_date)}" if latest_date else "Anteil zuletzt",
-    ]
-    rows = [_cells(r) for r in table.iter_rows(named=True)]
-    kreis_pop = None
-    if gv_kreis is None:
-        kreis_gv = pop.filter((pl.col("ags") == kreis) & (pl.col("source") == metrics.GV)
-                              & (pl.col("reference_date") == pop_date))
-        kreis_pop = kreis_gv.get_column("population")[0] if kreis_gv.height else None
-    else:
-        kreis_pop = gv_kreis["population"]
+    header, rows = metrics.overview_rows(table)
+    kreis_gv = pop.filter((pl.col("ags") == kreis) & (pl.col("source") == metrics.GV)
+                          & (pl.col("reference_date") == pop_date))
+    kreis_pop = kreis_gv.get_column("population")[0] if kreis_gv.height else None
     total = [
         "Landkreis Ludwigsburg", kreis, fmt_int(kreis_pop),
         fmt_percent(zensus_row["share"]) if zensus_row else "–", "", "", "",

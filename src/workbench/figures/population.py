@@ -48,7 +48,9 @@ SOURCE_WRAP = 125  # characters per source line (11 px font fits ~950 px)
 def _wrap(lines: list[str]) -> str:
     out: list[str] = []
     for line in dict.fromkeys(lines):
-        out += textwrap.wrap(line, SOURCE_WRAP, subsequent_indent="   ")
+        # A no-break space keeps "Stand 31.12.2023" on one line.
+        line = line.replace("Stand ", "Stand\u00a0")
+        out += textwrap.wrap(line, SOURCE_WRAP, subsequent_indent="   ", break_on_hyphens=False)
     return "<br>".join(out)
 
 
@@ -438,6 +440,43 @@ def key_figure_table(pop: pl.DataFrame, ags: str, *, title: str | None = None) -
     sources = _wrap([citation(k) for k in keys])
     title = title or f"Kennzahlen {name}"
     height = 130 + 34 * len(rows) + 16 * (sources.count("<br>") + 1)
+    fig = _finish(fig, sources, title=title, height=height)
+    fig.update_layout(margin={"l": 10, "r": 10})
+    return fig
+
+
+def overview_figure(pop: pl.DataFrame, *, sort: str = "name", title: str | None = None
+                    ) -> go.Figure:
+    """``go.Table`` of all municipalities (``metrics.overview_table``), German formats, with the
+    sources under it; estimated values carry „*“ and the note says so."""
+    table = metrics.overview_table(pop)
+    if sort == "rang":
+        table = table.sort("rank", metrics.german_sort_key("name"), nulls_last=True)
+    header, rows = metrics.overview_rows(table)
+    columns = [list(col) for col in zip(*rows, strict=True)]
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[3, 1.6, 1.8, 1.6, 0.8, 1.6, 1.6],
+            header={"values": header, "fill": {"color": AREA_COLOURS["Kreis"]},
+                    "font": {"color": "white", "size": 13}, "align": "left"},
+            cells={"values": columns, "align": ["left", "left"] + ["right"] * 5, "height": 24,
+                   "font": {"size": 12},
+                   "fill": {"color": [["#F4F6F8", "white"] * (len(rows) // 2 + 1)]}},
+        )
+    )
+    latest_sources = table.get_column("latest_source").drop_nulls().unique().sort().to_list()
+    lines = [
+        citation("gv_isys", table.get_column("population_date").max()),
+        citation("zensus2022", pop.filter(pl.col("source") == "zensus2022")
+                 .get_column("reference_date").max()),
+        *(citation(s, table.get_column("latest_date").max()) for s in latest_sources),
+    ]
+    if table.filter(pl.col("latest_status") == ESTIMATED).height:
+        lines.append("* geschätzt: Zensus-2022-Anteil der Gemeinde fortgeschrieben mit der "
+                     "Kreisentwicklung (Regionalatlas); keine amtliche Gemeindezahl.")
+    sources = _wrap(lines)
+    title = title or "Städte und Gemeinden im Landkreis Ludwigsburg"
+    height = 110 + 24 * (len(rows) + 1) + 16 * (sources.count("<br>") + 1) + 40
     fig = _finish(fig, sources, title=title, height=height)
     fig.update_layout(margin={"l": 10, "r": 10})
     return fig
