@@ -178,8 +178,8 @@ def _replace_nth_key(text: str, key: str, n: int, new_line: str) -> tuple[str, i
 
 
 def test_bad_value_error_names_file_path_line_value_expected():
-    # The 3rd indicator of the 1st Maßnahme of the 2nd Handlungsfeld is "arbeitgeberkontakte";
-    # its "einheit: Kontakte" line is the 23rd "einheit" in the file (counted in the test).
+    # The 3rd indicator of the 1st Maßnahme of the 2nd Handlungsfeld is "arbeitgeberkontakte"
+    # (checked on the parsed YAML); a bad zielwert is inserted right after its id line.
     text = _sachsenheim_text()
     data = yaml.safe_load(text)
     target = data["handlungsfelder"][1]["massnahmen"][0]["indikatoren"][2]
@@ -239,6 +239,18 @@ def test_meilenstein_with_target_and_budget_mismatch_and_yaml_syntax():
     with pytest.raises(CatalogueError) as info:
         cat.parse_catalogue("traeger:\n  id: [unclosed\n", file="kaputt.yaml")
     assert "YAML" in str(info.value) and info.value.problems[0].line is not None
+
+
+def test_annual_target_must_be_hoeher_besser():
+    text = _sachsenheim_text()
+    bad = text.replace("            richtung: niedriger_besser\n",
+                       "            richtung: niedriger_besser\n            zielwert: 10\n", 1)
+    assert bad != text
+    with pytest.raises(CatalogueError) as info:
+        cat.parse_catalogue(bad, file="x.yaml")
+    (p,) = info.value.problems
+    assert p.path == "handlungsfelder[0].massnahmen[0].indikatoren[3].zielwert"
+    assert "hoeher_besser" in p.expected
 
 
 def test_load_checks_id_matches_file_name(tmp_path):
