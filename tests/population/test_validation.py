@@ -432,7 +432,7 @@ def test_gv_wrong_header_cell(tmp_path):
 
     path, excel_row = _gv_copy_with(tmp_path, rename)
     problems = problems_of(load_gv_isys, path)
-    assert [(p.row, p.value) for p in problems] == [(excel_row, "Menschen")]
+    assert [(p.row, p.column, p.value) for p in problems] == [(excel_row, "J", "Menschen")]
     assert "Bevölkerung/Einwohner" in problems[0].expected
 
 

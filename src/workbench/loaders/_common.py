@@ -293,7 +293,12 @@ def to_int(
         what = "nicht-negative " + what
     col.rows(tmp.filter(bad), display, "_v", what)
     if required:
-        col.rows(tmp.filter(empty | marker), display, "_v", "Wert (Pflichtfeld ist leer)")
+        col.rows(
+            tmp.filter(empty | marker),
+            display,
+            "_v",
+            "Zahl (Pflichtfeld: leer oder Kennzeichen nicht erlaubt)",
+        )
     values = pl.select(
         pl.when(ok).then(digits).otherwise(None).cast(pl.Int64, strict=False)
     ).to_series()

@@ -13,7 +13,8 @@ Returned schema (:data:`SCHEMA`), one row per territorial unit:
 * ``ars`` Land 2, RB 3, Kreis 5, Gemeindeverband 9, Gemeinde 12 digits
 * ``ags`` Land 2, RB 3, Kreis 5, Gemeinde 8 (Land+RB+Kreis+Gem); null for Region/Verband
 * ``name``, ``area_km2``, ``population``, ``population_male``, ``population_female``,
-  ``postcode``, ``lon``, ``lat`` (null where the file has no value)
+  ``postcode``, ``lon``, ``lat`` (null where the file has no value). Only Gemeinde rows (60)
+  carry these values in the files; for Kreis/Land totals sum the municipalities.
 * ``reference_date`` – the *population* reference date from the header (the 2024 file has
   Gebietsstand 31.12.2024 but population 31.12.2023).
 """
@@ -116,7 +117,7 @@ def _check_header(head: pl.DataFrame, col: Collector) -> None:
 
 
 def _column_letter(pos: int) -> str:
-    return f"Spalte {chr(ord('A') + pos)}"
+    return chr(ord("A") + pos)
 
 
 def _reference_date(head: pl.DataFrame, col: Collector) -> dt.date | None:
