@@ -253,3 +253,24 @@ def test_processes_creating_a_new_store_at_once_migrate_it_once(tmp_path):
     assert sorted(version for _, version, _ in reported) == list(range(1, PROCESSES + 1))
     with sqlite3.connect(db) as conn:
         assert [r[0] for r in conn.execute("SELECT version FROM schema_version")] == [1, 2]
+
+
+def test_threads_sharing_one_store_object(tmp_path):
+    """A dashboard server: several threads, one ObservationStore instance."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = ObservationStore(tmp_path / "threads.sqlite", validate=False)
+
+    def work(t: int) -> list[int]:
+        return [store.record("last", f"k{i % 3}", D, t * 1000 + i, entered_by=f"t{t}",
+                             source="s") for i in range(100)]
+
+    with ThreadPoolExecutor(4) as pool:
+        versions = [v for vs in pool.map(work, range(4)) for v in vs]
+    hist = store.history()
+    assert hist.height == 400 == len(versions)
+    for key, group in hist.group_by("indicator_id"):
+        assert sorted(group["version"].to_list()) == list(range(1, group.height + 1)), key
+    assert hist["value"].n_unique() == 400
+    store.close()
+    assert ObservationStore(store.path).count() == 400
