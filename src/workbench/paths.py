@@ -40,7 +40,7 @@ def catalogue_dir() -> Path:
 
 
 def user_dir() -> Path:
-    """User-provided official series that replace estimates; override with ``WORKBENCH_USER_DIR``."""
+    """User-provided official series replacing estimates; env ``WORKBENCH_USER_DIR``."""
     return _env_path("WORKBENCH_USER_DIR", data_dir() / "user")
 
 

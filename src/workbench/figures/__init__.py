@@ -24,7 +24,11 @@ PALETTE = {
     "grey": "#999999",
 }
 # Area roles used consistently across charts.
-AREA_COLOURS = {"Gemeinde": PALETTE["vermillion"], "Kreis": PALETTE["blue"], "Land": PALETTE["grey"]}
+AREA_COLOURS = {
+    "Gemeinde": PALETTE["vermillion"],
+    "Kreis": PALETTE["blue"],
+    "Land": PALETTE["grey"],
+}
 # Status colours (progress traffic lights), distinguishable without red/green contrast alone;
 # charts also put the status text next to the colour.
 STATUS_COLOURS = {
