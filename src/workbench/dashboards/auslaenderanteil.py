@@ -1,0 +1,362 @@
+"""Dashboard „Ausländeranteil“: one municipality against Kreis and Land, map, ranking, table.
+
+All numbers come from ``workbench.population`` / ``workbench.metrics`` and all charts from
+``workbench.figures.population``; this module only arranges them as widgets.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any
+
+import ipywidgets as w
+import plotly.graph_objects as go
+import polars as pl
+
+from workbench import metrics
+from workbench.dashboards.base import (
+    header,
+    html_widget,
+    kpi,
+    message,
+    query_params,
+    show_figure,
+    source_line,
+    sync_figure,
+)
+from workbench.figures import AREA_COLOURS
+from workbench.figures import population as popfig
+from workbench.formatting import (
+    fmt_date,
+    fmt_int,
+    fmt_number,
+    fmt_percent,
+    fmt_points,
+    fmt_points_short,
+)
+from workbench.population import (
+    ESTIMATED,
+    SOURCES,
+    UnknownMunicipalityError,
+    citation,
+    load_population,
+    municipalities,
+    resolve_municipality,
+)
+
+DEFAULT_AGS = "08118076"  # Sachsenheim: the municipality the Integrationskonzept is about
+MAP_SOURCE = "zensus2022"
+
+
+def overview_export_frame(pop: pl.DataFrame) -> pl.DataFrame:
+    """``metrics.overview_table`` with German column labels (for CSV/Excel downloads)."""
+    table = metrics.overview_table(pop)
+    labels = dict(metrics.OVERVIEW_LABELS)
+    labels.setdefault("population_date", "Einwohner Stand")
+    labels.setdefault("latest_source", "Quelle Anteil zuletzt")
+    table = table.with_columns(
+        pl.col("latest_source").replace_strict(
+            {k: v.label for k, v in SOURCES.items()}, default=pl.col("latest_source")
+        )
+    )
+    return table.rename({c: labels.get(c, c) for c in table.columns})
+
+
+def _csv_bytes(frame: pl.DataFrame, source_note: str) -> bytes:
+    """German Excel CSV: ';' separator, decimal comma, UTF-8 with BOM, source as last line."""
+    text_cols = []
+    for name, dtype in frame.schema.items():
+        if dtype.is_float():
+            text_cols.append(
+                pl.col(name).map_elements(
+                    lambda v: fmt_number(v, 2).replace(".", ""), return_dtype=pl.String
+                )
+            )
+        elif dtype == pl.Date:
+            text_cols.append(pl.col(name).dt.strftime("%d.%m.%Y"))
+        else:
+            text_cols.append(pl.col(name).cast(pl.String))
+    body = frame.select(text_cols).write_csv(separator=";", null_value="")
+    return ("\ufeff" + body + f"{source_note}\n").encode("utf-8")
+
+
+def _xlsx_bytes(frame: pl.DataFrame, source_note: str) -> bytes:
+    buffer = io.BytesIO()
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
+        sheet = book.add_worksheet("Ausländeranteil")
+        bold = book.add_format({"bold": True, "bg_color": "#DDE7F0"})
+        number = book.add_format({"num_format": "0.0"})
+        integer = book.add_format({"num_format": "#,##0"})
+        date = book.add_format({"num_format": "dd.mm.yyyy"})
+        for col, name in enumerate(frame.columns):
+            sheet.write(0, col, name, bold)
+            sheet.set_column(col, col, max(12, len(name) + 2))
+        for row_idx, row in enumerate(frame.iter_rows(), start=1):
+            for col, value in enumerate(row):
+                if value is None:
+                    continue
+                dtype = frame.dtypes[col]
+                if dtype.is_float():
+                    sheet.write_number(row_idx, col, value, number)
+                elif dtype.is_integer():
+                    sheet.write_number(row_idx, col, value, integer)
+                elif dtype == pl.Date:
+                    sheet.write_datetime(row_idx, col, value, date)
+                else:
+                    sheet.write(row_idx, col, value)
+        sheet.write(frame.height + 2, 0, source_note)
+    return buffer.getvalue()
+
+
+def download_link(data: bytes, filename: str, mime: str, label: str) -> str:
+    payload = base64.b64encode(data).decode("ascii")
+    return (
+        f'<a class="wb-download" download="{html.escape(filename)}" '
+        f'href="data:{mime};base64,{payload}" style="margin-right:18px;font-size:15px">'
+        f"⬇ {html.escape(label)}</a>"
+    )
+
+
+class AuslaenderanteilDashboard:
+    """Foreign-resident share of one municipality, selectable by search, map click or URL."""
+
+    def __init__(self, ags: str | None = None, pop: pl.DataFrame | None = None) -> None:
+        self.pop = pop if pop is not None else load_population()
+        self.register = municipalities()
+        self.names: dict[str, str] = dict(
+            zip(self.register.get_column("ags"), self.register.get_column("name"), strict=True)
+        )
+        self.ags_by_name = {name: ags for ags, name in self.names.items()}
+        self.ags = DEFAULT_AGS if DEFAULT_AGS in self.names else next(iter(self.names))
+        self.figures: dict[str, Any] = {}
+
+        self.search = w.Combobox(
+            options=sorted(self.names.values(), key=str.casefold),
+            placeholder="Gemeinde suchen …",
+            description="Gemeinde:",
+            ensure_option=True,
+            layout=w.Layout(width="360px"),
+            style={"description_width": "80px"},
+        )
+        self.search.add_class("wb-gemeinde-search")
+        self.search.observe(self._on_search, names="value")
+        self.notice = w.HTML("")
+        self.kpis = html_widget("", "wb-kpis")
+        self.trend_out = w.Output()
+        self.ranking_out = w.Output()
+        self.map = self._build_map()
+        self.table = html_widget("", "wb-table")
+        self.downloads = w.HTML("")
+        self._build_table()
+
+        self.widget = w.VBox(
+            [
+                header(
+                    "Ausländeranteil in den Städten und Gemeinden",
+                    "Landkreis Ludwigsburg – Anteil der Einwohnerinnen und Einwohner ohne "
+                    "deutsche Staatsangehörigkeit",
+                ),
+                w.HBox(
+                    [
+                        self.search,
+                        w.HTML(
+                            '<span class="wb-figure-label" style="margin-left:12px">'
+                            "oder Gemeinde in der Karte anklicken</span>"
+                        ),
+                    ]
+                ),
+                self.notice,
+                self.kpis,
+                self.trend_out,
+                w.HTML(
+                    '<div class="wb-figure-label">Durchgezogen = amtlich, gestrichelt = '
+                    "geschätzt, gepunktet = Projektion (keine Prognose).</div>"
+                ),
+                self.map,
+                self.ranking_out,
+                w.HTML("<h3>Alle Städte und Gemeinden</h3>"),
+                self.downloads,
+                self.table,
+            ],
+            layout=w.Layout(max_width="1240px", padding="0 8px"),
+        )
+        self.widget.add_class("wb-dashboard")
+        self.select(ags or self.ags, _force=True)
+
+    # ---- construction ------------------------------------------------------------------
+    def _build_map(self) -> go.FigureWidget:
+        base = popfig.choropleth_map(self.pop, None, source=MAP_SOURCE, height=520)
+        fig = go.FigureWidget(base)
+        fig.update_layout(clickmode="event")
+        # Overlay outline of the selected municipality (updated on selection, no fill).
+        fig.add_trace(
+            go.Scatter(
+                x=[],
+                y=[],
+                mode="lines",
+                line={"color": AREA_COLOURS["Gemeinde"], "width": 4},
+                hoverinfo="skip",
+                showlegend=False,
+                name="Auswahl",
+            )
+        )
+        self._polygons: dict[str, tuple[list, list]] = {}
+        for trace in fig.data:
+            ags = self.ags_by_name.get(trace.name or "")
+            if ags is not None and trace.fill == "toself":
+                self._polygons[ags] = (list(trace.x), list(trace.y))
+                trace.on_click(self._on_map_click)
+        return fig
+
+    def _build_table(self) -> None:
+        frame = overview_export_frame(self.pop)
+        table = metrics.overview_table(self.pop)
+        zensus_date = (
+            self.pop.filter(pl.col("source") == MAP_SOURCE).get_column("reference_date").max()
+        )
+        estimated = table.get_column("latest_status").eq(ESTIMATED).any()
+        latest_date = table.get_column("latest_date").max()
+        note = (
+            f"Quellen: {citation('gv_isys')}; {citation(MAP_SOURCE, fmt_date(zensus_date))}"
+            f"; Anteil zuletzt: {citation(table.get_column('latest_source')[0])}"
+            + (" – geschätzt" if estimated else "")
+        )
+        self.source_note = note
+        stem = (
+            f"auslaenderanteil_gemeinden_zensus2022_{zensus_date:%Y-%m-%d}"
+            f"_schaetzung_{latest_date:%Y-%m-%d}"
+        )
+        self.download_names = {"csv": f"{stem}.csv", "xlsx": f"{stem}.xlsx"}
+        self.downloads.value = download_link(
+            _xlsx_bytes(frame, note),
+            self.download_names["xlsx"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Excel-Datei herunterladen",
+        ) + download_link(
+            _csv_bytes(frame, note),
+            self.download_names["csv"],
+            "text/csv",
+            "CSV-Datei herunterladen",
+        )
+        header_cells = "".join(
+            f"<th>{html.escape(metrics.OVERVIEW_LABELS[c])}</th>" for c in metrics.OVERVIEW_LABELS
+        )
+        rows = []
+        for row in table.iter_rows(named=True):
+            est = " (geschätzt)" if row["latest_status"] == ESTIMATED else ""
+            cells = [
+                f"<td>{html.escape(row['name'])}</td>",
+                f"<td>{row['ags']}</td>",
+                f'<td class="num">{fmt_int(row["population"])}</td>',
+                f'<td class="num">{fmt_percent(row["share_zensus"])}</td>',
+                f'<td class="num">{fmt_int(row["rank"])}</td>',
+                f'<td class="num">{fmt_points_short(row["gap_kreis"])}</td>',
+                f'<td class="num">{fmt_percent(row["share_latest"])}</td>',
+                f"<td>{fmt_date(row['latest_date'])}</td>",
+                f"<td>{html.escape(row['latest_status'] or '')}{'' if est else ''}</td>",
+            ]
+            rows.append(f'<tr data-ags="{row["ags"]}">{"".join(cells)}</tr>')
+        self.table.value = (
+            f"<table><thead><tr>{header_cells}</tr></thead><tbody>{''.join(rows)}</tbody>"
+            f"</table>{source_line(note)}"
+        )
+
+    # ---- interaction -------------------------------------------------------------------
+    @classmethod
+    def from_request(cls) -> AuslaenderanteilDashboard:
+        """Build (the slow part, done while the kernel waits in the pool), then apply
+        ``?gemeinde=<AGS oder Name>`` of the visitor's request."""
+        dashboard = cls()
+        wanted = query_params().get("gemeinde")
+        if wanted:
+            dashboard.select_query(wanted)
+        return dashboard
+
+    def select_query(self, wanted: str) -> None:
+        """Select from a URL parameter; unknown values keep the default with a German notice."""
+        try:
+            ags, _ = resolve_municipality(wanted, self.register)
+        except (UnknownMunicipalityError, ValueError) as exc:
+            self.notice.value = message(
+                f"Parameter gemeinde={wanted!s}: {exc} – angezeigt wird {self.names[self.ags]}.",
+                "error",
+            )
+            return
+        self.select(ags)
+
+    def _on_search(self, change: dict) -> None:
+        ags = self.ags_by_name.get(change["new"])
+        if ags is not None and ags != self.ags:
+            self.select(ags)
+
+    def _on_map_click(self, trace, points, state) -> None:
+        if points.point_inds:
+            ags = self.ags_by_name.get(trace.name)
+            if ags is not None:
+                self.select(ags)
+
+    def select(self, name_or_ags: str, *, _force: bool = False) -> None:
+        """Show municipality ``name_or_ags`` (AGS or name) in every part of the dashboard."""
+        ags, name = resolve_municipality(name_or_ags, self.register)
+        if ags == self.ags and not _force:
+            return
+        self.ags = ags
+        if not _force:
+            self.notice.value = ""
+        self.figures["key"] = metrics.key_figures(self.pop, ags)
+        self.kpis.value = self._kpi_html(self.figures["key"])
+        self.figures["trend"] = popfig.trend_chart(self.pop, ags, height=460)
+        self.figures["ranking"] = popfig.ranking_chart(self.pop, ags, source=MAP_SOURCE)
+        show_figure(self.trend_out, self.figures["trend"])
+        show_figure(self.ranking_out, self.figures["ranking"])
+        xs, ys = self._polygons.get(ags, ([], []))
+        with self.map.batch_update():
+            self.map.data[-1].x = xs
+            self.map.data[-1].y = ys
+        if self.search.value != name:
+            self.search.value = name
+
+    def _kpi_html(self, f: dict[str, Any]) -> str:
+        zensus = f"{SOURCES['zensus2022'].label}, Stichtag {fmt_date(f['zensus_date'])}"
+        parts = [
+            kpi(f"Ausländeranteil {f['name']}", fmt_percent(f["zensus_share"]), zensus, "share"),
+            kpi(
+                "Rang im Landkreis",
+                f"{f['rank']} von {f['n']}" if f["rank"] else "–",
+                "1 = höchster Anteil; " + zensus,
+                "rank",
+            ),
+            kpi(
+                "Abstand zum Landkreis",
+                fmt_points(f["gap_kreis"]).replace(" Prozentpunkte", " PP"),
+                zensus,
+                "gap",
+            ),
+        ]
+        if f["latest_share"] is not None:
+            est = f["series_status"] == ESTIMATED
+            label = SOURCES[f["series_source"]].label
+            parts.append(
+                kpi(
+                    f"Veränderung seit {f['change_start'].year}" + (" (geschätzt)" if est else ""),
+                    fmt_points(f["change_points"]).replace(" Prozentpunkte", " PP"),
+                    f"{label}: {fmt_percent(f['latest_share'])} am {fmt_date(f['latest_date'])}",
+                    "change",
+                )
+            )
+        return '<div style="display:flex;flex-wrap:wrap">' + "".join(parts) + "</div>"
+
+    # ---- state for tests -------------------------------------------------------------------
+    @property
+    def displayed_share(self) -> str:
+        return fmt_percent(self.figures["key"]["zensus_share"])
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        sync_figure(self.map)
+        display(self.widget)

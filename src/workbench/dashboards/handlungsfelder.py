@@ -1,0 +1,229 @@
+"""Dashboard „Handlungsfelder“: progress of the Maßnahmen of one Träger.
+
+Catalogue, observations, status and charts come from ``workbench.catalogue``,
+``workbench.examples.observations_for`` (store values, or Beispieldaten when the store has
+none), ``workbench.progress``, ``workbench.suppression`` and ``workbench.figures.progress``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import ipywidgets as w
+import polars as pl
+
+from workbench import catalogue as cat
+from workbench import progress as prog
+from workbench.dashboards.base import (
+    EXAMPLE_LABEL,
+    header,
+    message,
+    query_params,
+    show_figure,
+    source_line,
+)
+from workbench.examples import observations_for
+from workbench.figures import progress as progfig
+from workbench.formatting import fmt_date
+from workbench.suppression import published_indicator_table
+
+
+def html_table(frame: pl.DataFrame, numeric: tuple[str, ...] = ()) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    body = []
+    for row in frame.iter_rows():
+        cells = "".join(
+            f'<td class="num">{html.escape(str(v))}</td>'
+            if c in numeric
+            else f"<td>{html.escape('' if v is None else str(v))}</td>"
+            for c, v in zip(frame.columns, row, strict=True)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def evaluation_dates(catalogue: cat.Catalogue, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The two evaluation dates to compare: the last two scheduled ones up to ``as_of``
+    (the first falls back to the schedule start, the second to ``as_of``)."""
+    past = [d for d in catalogue.evaluation_dates() if d <= as_of]
+    if len(past) >= 2:
+        return past[-2], past[-1]
+    start = catalogue.traeger.zeitplan.beginn
+    return (past[-1], as_of) if past and past[-1] != as_of else (start, as_of)
+
+
+class HandlungsfelderDashboard:
+    """One tab per Handlungsfeld; per Maßnahme the indicators' progress and status."""
+
+    def __init__(
+        self,
+        traeger_id: str | None = None,
+        *,
+        as_of: dt.date | None = None,
+        store_path=None,
+    ) -> None:
+        self.as_of = as_of or dt.date.today()
+        self.store_path = store_path
+        self.traeger_ids = cat.list_traeger()
+        catalogues = cat.load_all()
+        self.labels = {
+            tid: catalogues[tid].traeger.name
+            + (" (Beispiel)" if catalogues[tid].traeger.beispiel else "")
+            for tid in self.traeger_ids
+            if tid in catalogues
+        }
+        default = "sachsenheim" if "sachsenheim" in self.labels else next(iter(self.labels))
+        self.selector = w.Dropdown(
+            options=[(label, tid) for tid, label in self.labels.items()],
+            value=default,
+            description="Träger:",
+            layout=w.Layout(width="440px"),
+            style={"description_width": "70px"},
+        )
+        self.selector.add_class("wb-traeger")
+        self.notice = w.HTML("")
+        self.example_banner = w.HTML("")
+        self.overview_out = w.Output()
+        self.tabs = w.Tab()
+        self.zeitplan_out = w.Output()
+        self.evaluation_out = w.Output()
+        self.evaluation_table = w.HTML("")
+        self.evaluation_table.add_class("wb-table")
+        self._tab_built: set[int] = set()
+        self._tab_boxes: list[w.VBox] = []
+        self.tabs.observe(self._on_tab, names="selected_index")
+        self.selector.observe(self._on_selector, names="value")
+        self.widget = w.VBox(
+            [
+                header(
+                    "Handlungsfelder – Stand der Maßnahmen",
+                    "Fortschritt der Indikatoren zum Zielwert, Zeitplan 2025–2029 und Evaluation",
+                ),
+                self.selector,
+                self.notice,
+                self.example_banner,
+                self.overview_out,
+                w.HTML("<h3>Maßnahmen je Handlungsfeld</h3>"),
+                self.tabs,
+                w.HTML("<h3>Zeitplan</h3>"),
+                self.zeitplan_out,
+                w.HTML("<h3>Evaluation: Vergleich der beiden letzten Stichtage</h3>"),
+                self.evaluation_out,
+                self.evaluation_table,
+            ],
+            layout=w.Layout(max_width="1240px", padding="0 8px"),
+        )
+        self.widget.add_class("wb-dashboard")
+        self.traeger_id = ""
+        self.select(traeger_id or default)
+
+    def _on_selector(self, change: dict) -> None:
+        if change["new"] != self.traeger_id:
+            self.select(change["new"])
+
+    @classmethod
+    def from_request(cls) -> HandlungsfelderDashboard:
+        dashboard = cls()
+        wanted = query_params().get("traeger")
+        if wanted:
+            if wanted in dashboard.labels:
+                dashboard.select(wanted)
+            else:
+                dashboard.notice.value = message(
+                    f"Unbekannter Träger „{wanted}“ – angezeigt wird "
+                    f"{dashboard.labels[dashboard.traeger_id]}. Verfügbar: "
+                    + ", ".join(dashboard.labels),
+                    "error",
+                )
+        return dashboard
+
+    # ---- data ------------------------------------------------------------------------------
+    def select(self, traeger_id: str) -> None:
+        """Show Träger ``traeger_id`` (catalogue id, e.g. ``sachsenheim``)."""
+        if traeger_id not in self.labels:
+            raise KeyError(f"Unbekannter Träger „{traeger_id}“")
+        self.traeger_id = traeger_id
+        self.selector.value = traeger_id  # no-op for the observer (same id)
+        self.catalogue = cat.load_catalogue(traeger_id)
+        self.observations, self.used_examples = observations_for(
+            traeger_id, self.as_of, self.store_path
+        )
+        self.progress = prog.indicator_progress(self.catalogue, self.observations, self.as_of)
+        self.is_example = self.used_examples or bool(
+            self.progress["is_example"].fill_null(False).any()
+        )
+        self.example_banner.value = (
+            f'<div class="wb-example" data-testid="beispieldaten">{EXAMPLE_LABEL}</div>'
+            if self.is_example
+            else ""
+        )
+        show_figure(
+            self.overview_out,
+            progfig.status_overview_chart(self.progress, catalogue=self.catalogue),
+        )
+        self._build_tabs()
+        show_figure(self.zeitplan_out, progfig.zeitplan_chart(self.catalogue, as_of=self.as_of))
+        date_a, date_b = evaluation_dates(self.catalogue, self.as_of)
+        self.snapshot = prog.evaluation_snapshot(self.catalogue, self.observations, date_a, date_b)
+        show_figure(
+            self.evaluation_out, progfig.evaluation_chart(self.snapshot, catalogue=self.catalogue)
+        )
+        moved = self.snapshot.group_by("status_change").len().sort("status_change")
+        counts = ", ".join(f"{r['status_change']}: {r['len']}" for r in moved.iter_rows(named=True))
+        self.evaluation_table.value = (
+            f"<p>Statusänderungen {fmt_date(date_a)} → {fmt_date(date_b)}: "
+            f"{html.escape(counts)}</p>"
+        )
+
+    def _build_tabs(self) -> None:
+        fields = list(dict.fromkeys(self.progress["handlungsfeld"]))
+        self._fields = fields
+        self._tab_built = set()
+        self._tab_boxes = [w.VBox() for _ in fields]
+        self.tabs.children = self._tab_boxes
+        for i, name in enumerate(fields):
+            self.tabs.set_title(i, name if len(name) <= 32 else name[:30] + "…")
+        # Build the visible tab now, the others when first opened (keeps the page light).
+        self.tabs.selected_index = 0 if fields else None
+        self._fill_tab(0)
+
+    def _on_tab(self, change: dict) -> None:
+        if change["new"] is not None:
+            self._fill_tab(change["new"])
+
+    def _fill_tab(self, index: int) -> None:
+        if index in self._tab_built or index >= len(self._tab_boxes):
+            return
+        self._tab_built.add(index)
+        field = self._fields[index]
+        rows = self.progress.filter(pl.col("handlungsfeld") == field)
+        children: list[w.Widget] = []
+        for mid in dict.fromkeys(rows["massnahme_id"]):
+            m_rows = rows.filter(pl.col("massnahme_id") == mid)
+            chart = w.Output()
+            show_figure(
+                chart,
+                progfig.indicator_progress_chart(
+                    self.progress, massnahme_id=mid, catalogue=self.catalogue, suppress=True
+                ),
+            )
+            table = published_indicator_table(m_rows, suppress=True).drop(
+                "Handlungsfeld", "Maßnahme"
+            )
+            box = w.HTML(
+                html_table(table, numeric=("Wert", "Zielwert", "Fortschritt"))
+                + source_line(
+                    f"{self.catalogue.source_label()}; Stand {fmt_date(self.as_of)}"
+                    + ("; Messwerte: " + EXAMPLE_LABEL if self.is_example else "")
+                    + "; Personenzahlen 1–2 als „.“ (Geheimhaltung)"
+                )
+            )
+            box.add_class("wb-table")
+            children += [chart, box]
+        self._tab_boxes[index].children = children
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
