@@ -384,7 +384,10 @@ def read_observations(
             else:
                 value = parse_number(value_text, excel=excel)
                 if value is None:
-                    bad(COL_VALUE, value_text, "eine Zahl (z. B. 12 oder 12,5; Dezimalkomma)")
+                    bad(COL_VALUE, value_text,
+                        "ja oder nein (bzw. 1 oder 0)" if spec is not None
+                        and spec.kind == "meilenstein"
+                        else "eine Zahl (z. B. 12 oder 12,5; Dezimalkomma)")
         if spec is not None and (value is not None or value_text is None):
             expected = check_value(spec, value, note)
             if expected:

@@ -713,6 +713,22 @@ class ObservationStore:
             rows = cur.fetchall()
         return pl.DataFrame(rows, schema=names, orient="row")
 
+    def backup(self, target: Path | str) -> Path:
+        """Write a consistent copy of the store to ``target`` (SQLite online backup API: safe
+        while other processes write; the copy is complete up to the last commit)."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.unlink(missing_ok=True)
+        dst = sqlite3.connect(tmp)
+        try:
+            with self._read() as conn:
+                conn.backup(dst)
+        finally:
+            dst.close()
+        os.replace(tmp, target)
+        return target
+
     def integrity_check(self) -> str:
         """``PRAGMA integrity_check`` result (``"ok"`` when the file is sound)."""
         with self._read() as conn:

@@ -120,7 +120,7 @@ BAD_ROWS = {  # {d}: a Stichtag unique per row, so rows never collide as duplica
     "negative count": ("teststadt;anzahl-kurse;{d};-2;;;;", "Wert", "ganze Zahl ≥ 0"),
     "fractional count": ("teststadt;anzahl-kurse;{d};2,5;;;;", "Wert", "ganze Zahl"),
     "share > 100": ("teststadt;anteil-a2;{d};100,1;;;;", "Wert", "zwischen 0 und 100"),
-    "milestone": ("teststadt;konzept-liegt-vor;{d};vielleicht;;;;", "Wert", "Zahl"),
+    "milestone": ("teststadt;konzept-liegt-vor;{d};vielleicht;;;;", "Wert", "ja oder nein"),
     "qualitative without note": ("teststadt;erfahrungen;{d};3;;;;", "Notiz", "Notiz"),
 }
 

@@ -294,3 +294,15 @@ def test_edited_catalogue_applies_without_restart(tmp_path, monkeypatch):
     added = "          - {id: neu-indikator, name: Neuer Indikator, art: anzahl}\n"
     (directory / "teststadt.yaml").write_text(text + added, encoding="utf-8")
     assert s.record("teststadt", "neu-indikator", D, 1, entered_by="a", source="b") == 1
+
+
+def test_backup_is_a_complete_working_copy(store, tmp_path):
+    rec(store, value=3)
+    rec(store, value=4)
+    copy = store.backup(tmp_path / "sicherung" / "obs-backup.sqlite")
+    rec(store, value=5)  # after the backup: not in the copy
+    restored = ObservationStore(copy)
+    assert restored.integrity_check() == "ok"
+    assert restored.history()["value"].to_list() == [3.0, 4.0]
+    with sqlite3.connect(copy) as conn, pytest.raises(sqlite3.IntegrityError):
+        conn.execute("DELETE FROM observation")  # triggers travel with the copy
