@@ -680,6 +680,8 @@ TEMPLATE_HELP = [
     "Stichtag: Datum wie 31.12.2025 (Ende des Berichtszeitraums).",
     "Wert: Anzahl = ganze Zahl ≥ 0; Anteil = Prozent 0 bis 100 (z. B. 12,5); "
     "Meilenstein = ja/nein (oder 1/0); qualitativ = Text in „Notiz“, Wert leer.",
+    "Anteile als Prozentzahl eintragen (12,5 für 12,5 %); die Zelle nicht als „Prozent“ "
+    "formatieren – Excel speichert sonst 0,125.",
     "Notiz: Erläuterung oder qualitativer Wert. Quelle: Dokument/Statistik, aus der der Wert "
     "stammt (leer = Dateiname). Erfasst von: Name (leer = angemeldeter Benutzer).",
     "Zeilen ohne Wert und ohne Notiz werden beim Import übersprungen.",
