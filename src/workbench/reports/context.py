@@ -41,7 +41,10 @@ class ReportContext:
         if "population" not in self._cache:
             from workbench.population import load_population
 
-            self._cache["population"] = load_population(self.datenverzeichnis)
+            # Population-only reports outside the Landkreis: model of the municipality's Kreis.
+            kreis = self.ags[:5] if self.kind == "bevoelkerung" else None
+            kwargs = {"kreis": kreis} if kreis else {}
+            self._cache["population"] = load_population(self.datenverzeichnis, **kwargs)
         return self._cache["population"]
 
     def cite(self, source: str, stand: str) -> None:
@@ -146,6 +149,24 @@ def load_catalogues(directory: Path | None) -> dict:
     files = sorted(root.glob("*.yaml")) if root.exists() else []
     stats = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
     return _catalogues(str(root), stats)
+
+
+@functools.lru_cache(maxsize=2)
+def _boundaries(path: str, mtime_ns: int, size: int) -> dict:
+    from workbench.loaders.geo import load_boundaries
+
+    return load_boundaries(path)
+
+
+def kreis_boundaries(kreis: str) -> dict:
+    """GeoJSON of one Kreis cut from the Baden-Württemberg file (cached on the file)."""
+    from workbench.loaders.geo import default_path
+
+    path = default_path(kreis)
+    st = path.stat()
+    data = _boundaries(str(path), st.st_mtime_ns, st.st_size)
+    features = [f for f in data["features"] if f["properties"]["AGS"].startswith(kreis)]
+    return {**data, "features": features}
 
 
 def env_path(value: str) -> Path | None:

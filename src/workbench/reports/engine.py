@@ -22,10 +22,11 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import Engine
-from papermill.log import logger
-from papermill.utils import merge_kwargs, remove_args
+
+# No papermill import at module level: papermill imports this module while it registers its
+# engine entry points, so importing papermill here would be circular when this module is
+# imported first. WarmKernelEngine therefore mirrors papermill's Engine interface and
+# delegates to papermill's implementation at call time.
 
 # Single expressions: nothing is left in the user namespace (reset() empties it anyway).
 SNAPSHOT_CODE = '__import__("workbench.reports.kernelstate", fromlist=["_"]).snapshot()'
@@ -96,6 +97,8 @@ class WarmKernel:
         try:
             self._run_silently(RESET_CODE.format(cwd=cwd))
         except Exception:  # noqa: BLE001 - a kernel that cannot reset is replaced
+            from papermill.log import logger
+
             logger.warning("warm kernel could not be reset; starting a new one")
             self.shutdown()
             self.start()
@@ -119,6 +122,8 @@ class WarmKernel:
     # -- execution ---------------------------------------------------------------------
     def execute(self, nb_man: Any, **client_kwargs: Any) -> Any:
         """Execute papermill's managed notebook on this kernel (like NBClientEngine)."""
+        from papermill.clientwrap import PapermillNotebookClient
+
         self.ensure_ready(os.getcwd())
         client = PapermillNotebookClient(nb_man, km=self.km, **client_kwargs)
         client.kc = self.kc
@@ -166,8 +171,29 @@ def shutdown_all() -> None:
 atexit.register(shutdown_all)
 
 
-class WarmKernelEngine(Engine):
-    """Papermill engine: like ``NBClientEngine`` but on this thread's warm kernel."""
+class WarmKernelEngine:
+    """Papermill engine: like ``NBClientEngine`` but on this thread's warm kernel.
+
+    Same classmethods as ``papermill.engines.Engine`` (see the import note at the top).
+    """
+
+    @classmethod
+    def execute_notebook(cls, nb: Any, kernel_name: str, **kwargs: Any) -> Any:
+        from papermill.engines import Engine
+
+        return Engine.execute_notebook.__func__(cls, nb, kernel_name, **kwargs)
+
+    @classmethod
+    def nb_kernel_name(cls, nb: Any, name: str | None = None) -> str:
+        from papermill.utils import nb_kernel_name
+
+        return nb_kernel_name(nb, name)
+
+    @classmethod
+    def nb_language(cls, nb: Any, language: str | None = None) -> str:
+        from papermill.utils import nb_language
+
+        return nb_language(nb, language)
 
     @classmethod
     def execute_managed_notebook(
@@ -181,6 +207,9 @@ class WarmKernelEngine(Engine):
         execution_timeout: int | None = None,
         **kwargs: Any,
     ) -> Any:
+        from papermill.log import logger
+        from papermill.utils import merge_kwargs, remove_args
+
         kwargs = remove_args(["input_path"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
         final_kwargs = merge_kwargs(

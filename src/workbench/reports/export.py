@@ -116,6 +116,7 @@ def _exporter() -> Any:
             exclude_input=True,
             exclude_input_prompt=True,
             exclude_output_prompt=True,
+            language_code="de",
         )
     return _EXPORTER
 
@@ -175,8 +176,10 @@ def _normalise_output(output: dict[str, Any]) -> dict[str, Any]:
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# papermill gives its injected-parameters cell a random id (uuid4 hex, 8 chars).
+_CELL_ID = re.compile(r"cell-id=[0-9a-f]{8}\b")
 
 
 def normalise_html(text: str) -> str:
-    """Replace random ids (uuid4 div ids plotly would generate) by a placeholder."""
-    return _UUID.sub("<uuid>", text)
+    """Replace random ids (uuid4 div ids, papermill's injected cell id) by placeholders."""
+    return _CELL_ID.sub("cell-id=<random>", _UUID.sub("<uuid>", text))

@@ -36,6 +36,7 @@ INPUT_KEYED_CACHES = frozenset({
     "workbench.population._gv_frame",
     "workbench.population._build",
     "workbench.reports.context._catalogues",
+    "workbench.reports.context._boundaries",
 })
 
 # Imported once per kernel so the first report does not pay for them (and to take plotly's

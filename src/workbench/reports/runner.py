@@ -135,6 +135,21 @@ def plan_jobs(
     return jobs
 
 
+def plan_land_jobs(year: int, *, land: str = "08", limit: int | None = None) -> list[ReportJob]:
+    """Population-only reports for every municipality of a Land (default Baden-Württemberg),
+    ordered by AGS so consecutive reports share their Kreis model in a warm kernel."""
+    from workbench.population import municipalities as register_of
+
+    register = register_of(None, kreis=land).sort("ags")
+    pairs = list(zip(register.get_column("ags"), register.get_column("name"), strict=True))
+    return [
+        ReportJob(ags, name, str(notebook_path(GEMEINDE_NOTEBOOK)),
+                  {"gemeinde": ags, "berichtsjahr": int(year), "nur_bevoelkerung": True},
+                  "bevoelkerung")
+        for ags, name in pairs[:limit]
+    ]
+
+
 # ------------------------------------------------------------------------------------------
 # Input fingerprint (for --only-outdated)
 # ------------------------------------------------------------------------------------------

@@ -48,8 +48,12 @@ def einrichten(
     messwerte_db: str = "",
     beispieldaten: bool = True,
     fehler_einbauen: str = "",
+    nur_bevoelkerung: bool = False,
 ) -> ReportContext:
-    """Validate the notebook parameters, resolve the municipality, show the report title."""
+    """Validate the notebook parameters, resolve the municipality, show the report title.
+
+    ``nur_bevoelkerung``: population-only report for any municipality of Baden-Württemberg
+    (Zensus 2022, GV-ISys, Kreis/Land series; no Handlungsfelder)."""
     if fehler_einbauen:
         # Deliberate failure for testing the batch runner's error handling end to end.
         raise RuntimeError(f"Absichtlich ausgelöster Fehler: {fehler_einbauen}")
@@ -57,14 +61,18 @@ def einrichten(
     from workbench.population import KREIS_AGS, KREIS_NAME, municipalities, resolve_municipality
 
     data_dir = env_path(datenverzeichnis)
-    if str(gemeinde).strip() in (KREIS_AGS, KREIS_NAME, "Kreis", "Landkreis"):
+    if nur_bevoelkerung:
+        ags, name = resolve_municipality(gemeinde, municipalities(data_dir, kreis="08"))
+        kind = "bevoelkerung"
+    elif str(gemeinde).strip() in (KREIS_AGS, KREIS_NAME, "Kreis", "Landkreis"):
         ags, name, kind = KREIS_AGS, KREIS_NAME, "kreis"
     else:
         ags, name = resolve_municipality(gemeinde, municipalities(data_dir))
         kind = "gemeinde"
     ctx = ReportContext(
         ags=ags, name=name, berichtsjahr=int(berichtsjahr), kind=kind,
-        mit_handlungsfeldern=mit_handlungsfeldern, datenverzeichnis=data_dir,
+        mit_handlungsfeldern=mit_handlungsfeldern and not nur_bevoelkerung,
+        datenverzeichnis=data_dir,
         messwerte_db=env_path(messwerte_db), beispieldaten=beispieldaten,
     )
     title = (f"Integrationsmonitoring {name}" if kind == "gemeinde"
@@ -82,7 +90,37 @@ def kurzfassung(ctx: ReportContext) -> None:
     from workbench.metrics import summary_text
 
     heading(SECTION_TITLES["kurzfassung"], anchor="kurzfassung")
+    if ctx.kind == "bevoelkerung":
+        _key_figures_other_kreis(ctx)
+        return
     paragraph(summary_text(ctx.population(), ctx.ags))
+
+
+def _key_figures_other_kreis(ctx: ReportContext) -> None:
+    """Key figures for a municipality outside 08118 (``metrics.summary_text`` and
+    ``figures.population.key_figure_rows`` are fixed to Landkreis Ludwigsburg, so this
+    shows ``metrics.key_figures(..., kreis=...)`` directly)."""
+    from workbench.metrics import key_figures
+
+    f = key_figures(ctx.population(), ctx.ags, kreis=ctx.ags[:5])
+    zensus = f"Zensus 2022, Stand {fmt_date(f['zensus_date'])}" if f["zensus_date"] else ""
+    rows = [
+        ["Einwohner", fmt_int(f["population"]),
+         f"GV-ISys, Stand {fmt_date(f['population_date'])}" if f["population_date"] else "–"],
+        ["Ausländeranteil", fmt_percent(f["zensus_share"]), zensus],
+        ["Ausländeranteil im Kreis", fmt_percent(f["kreis_zensus_share"]),
+         zensus + " (aus Gemeindewerten berechnet)"],
+        ["Abstand zum Kreis", fmt_points(f["gap_kreis"]), zensus],
+        ["Abstand zu Baden-Württemberg", fmt_points(f["gap_land"]), zensus],
+        ["Rang im Kreis (1 = höchster Anteil)",
+         f"{f['rank']} von {f['n']}" if f["rank"] is not None else "–", zensus],
+    ]
+    if f["latest_share"] is not None:
+        rows.append(["Ausländeranteil zuletzt (geschätzt)" if f["series_status"] == "geschätzt"
+                     else "Ausländeranteil zuletzt", fmt_percent(f["latest_share"]),
+                     f"Stand {fmt_date(f['latest_date'])}"])
+    table(["Kennzahl", "Wert", "Quelle und Stand"], rows,
+          "Geschätzte Werte sind als „geschätzt“ gekennzeichnet.", numeric={1})
 
 
 # ------------------------------------------------------------------------------------------
@@ -107,6 +145,17 @@ def bevoelkerung(ctx: ReportContext) -> None:
 
     pop = ctx.population()
     heading(SECTION_TITLES["bevoelkerung"], anchor="bevoelkerung")
+    if ctx.kind == "bevoelkerung":
+        from workbench.reports.context import kreis_boundaries
+
+        kreis = ctx.ags[:5]
+        show_figure(ctx, popfig.trend_chart(pop, ctx.ags, kreis=kreis))
+        show_figure(ctx, popfig.ranking_chart(pop, ctx.ags, kreis=kreis))
+        show_figure(ctx, popfig.choropleth_map(pop, ctx.ags, kreis=kreis,
+                                               geojson=kreis_boundaries(kreis)))
+        _cite_population(ctx)
+        ctx.cite("geo", "Gebietsstand der Geometrien")
+        return
     heading("Kennzahlen", level=3)
     rows = popfig.key_figure_rows(pop, ctx.ags)
     table(["Kennzahl", "Wert", "Quelle und Stand"], [list(r) for r in rows],

@@ -1,0 +1,109 @@
+"""Benchmark: 39 municipal reports (executed ipynb + HTML), naive CLI loop vs warm kernels.
+
+Naive = what a user would script: per municipality one ``papermill`` CLI run and one
+``jupyter nbconvert --to html --no-input`` (both from .venv/bin). Ours = ``workbench reports
+--all --format html,ipynb`` (warm kernels, N workers), timed end to end as a subprocess, so
+Python start, imports and parameter validation count on both sides. Both run in this
+process's run, one after the other, on the same machine state; the ratio is printed.
+
+    .venv/bin/python bench/bench_reports.py                     # full naive loop (39)
+    .venv/bin/python bench/bench_reports.py --naive-sample 6    # naive on 6, extrapolated
+    .venv/bin/python bench/bench_reports.py --land              # + all BW municipalities
+
+With ``--naive-sample N`` the naive time for 39 is extrapolated from N reports (the output
+says so). ``--land`` also renders the population-only report for every municipality of
+Baden-Württemberg (HTML + ipynb) and prints the time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+NOTEBOOK = ROOT / "notebooks" / "bericht_gemeinde.ipynb"
+
+
+def naive(names: list[str], year: int, out: Path) -> float:
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    for i, name in enumerate(names):
+        target = out / f"{i:02d}.ipynb"
+        subprocess.run([str(BIN / "papermill"), str(NOTEBOOK), str(target), "-p", "gemeinde",
+                        name, "-p", "berichtsjahr", str(year), "--no-progress-bar"],
+                       check=True, capture_output=True)
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+                        str(target)], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def ours(year: int, out: Path, workers: int, extra: list[str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run([str(BIN / "workbench"), "reports", "--year", str(year), "--out",
+                           str(out), "--format", "html,ipynb", "--workers", str(workers),
+                           "--quiet", *extra], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    print(proc.stdout.strip())
+    if proc.returncode != 0:
+        print(proc.stderr[-2000:], file=sys.stderr)
+        raise SystemExit(f"workbench reports failed (exit {proc.returncode})")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--year", type=int, default=2024)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--naive-sample", type=int, default=39,
+                        help="naive loop on the first N municipalities, extrapolated to 39")
+    parser.add_argument("--land", action="store_true",
+                        help="also time population-only reports for all BW municipalities")
+    parser.add_argument("--keep", action="store_true", help="keep the output directory")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from workbench.population import municipalities
+
+    names = municipalities().get_column("name").to_list()
+    tmp = Path(tempfile.mkdtemp(prefix="wb-bench-"))
+    print(f"Maschine: {os.cpu_count()} Kerne, Last {os.getloadavg()[0]:.1f}; Ausgabe {tmp}")
+    try:
+        t_ours = ours(args.year, tmp / "ours", args.workers, ["--all", "--no-kreis"])
+        n_html = len([p for p in (tmp / "ours").glob("*.html") if p.name != "index.html"])
+        print(f"ours: {n_html} reports (ipynb + HTML), {args.workers} workers: {t_ours:.1f} s")
+
+        sample = names[: max(1, min(args.naive_sample, len(names)))]
+        t_naive = naive(sample, args.year, tmp / "naive")
+        per = t_naive / len(sample)
+        t_naive39 = per * len(names)
+        how = ("measured" if len(sample) == len(names)
+               else f"extrapolated from {len(sample)} reports ({per:.2f} s each)")
+        print(f"naive: papermill CLI + nbconvert CLI per report: {t_naive39:.1f} s for "
+              f"{len(names)} ({how})")
+        print(f"RATIO naive/ours = {t_naive39 / t_ours:.1f}x")
+
+        if args.land:
+            from workbench.reports.runner import plan_land_jobs, run_batch
+
+            jobs = plan_land_jobs(args.year)
+            start = time.perf_counter()
+            result = run_batch(jobs, tmp / "land", formats=("html", "ipynb"),
+                               workers=args.workers, progress=False)
+            t_land = time.perf_counter() - start
+            print(result.summary().splitlines()[0])
+            print(f"land: {len(jobs)} population-only reports (Baden-Württemberg): "
+                  f"{t_land:.1f} s ({t_land / len(jobs):.2f} s per report)")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Fixtures for the report tests: one small batch rendered once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium"))
+
+
+def require_chromium() -> None:
+    """Skip browser tests without Chromium – but never on CI, where it must be installed."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI: Chromium fehlt unter {CHROMIUM}; PDF-Tests dürfen dort nicht fehlen")
+    pytest.skip(f"Chromium nicht installiert ({CHROMIUM}): PDF-Test übersprungen")
+
+
+@pytest.fixture(scope="session")
+def batch_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("berichte")
+
+
+@pytest.fixture(scope="session")
+def first_batch(batch_dir: Path):
+    """Sachsenheim and Ludwigsburg (both with a catalogue) plus Affalterbach with an injected
+    failure, HTML + ipynb (+ PDF when Chromium is there), on one warm kernel in-process."""
+    from workbench.reports.runner import plan_jobs, run_batch
+
+    formats = ("html", "ipynb", "pdf") if CHROMIUM.exists() else ("html", "ipynb")
+    jobs = plan_jobs(["Sachsenheim", "08118048", "Affalterbach"], year=2024,
+                     overrides={"Affalterbach": {"fehler_einbauen": "Testfehler"}})
+    result = run_batch(jobs, batch_dir, formats=formats, workers=1, progress=False)
+    snapshot = {p.name: p.stat().st_mtime_ns for p in batch_dir.glob("*.html")}
+    return result, snapshot, formats
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cleanup_kernels():
+    yield
+    from workbench.reports.engine import shutdown_all
+
+    shutdown_all()
+
+
+def copy_tree(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
