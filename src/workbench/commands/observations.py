@@ -64,6 +64,8 @@ def import_observations(file: Path, db: Path | None, user: str | None) -> None:
         )
     except sqlite3.DatabaseError as exc:
         _fail([f"Import abgebrochen – nichts gespeichert (Datenbankfehler: {exc})"])
+    except OSError as exc:
+        _fail([f"Import abgebrochen – nichts gespeichert: {file} nicht lesbar ({exc.strerror})"])
     click.echo(
         f"{result.file}: {fmt_int(result.rows)} Werte gelesen, "
         f"{fmt_int(result.new_versions)} neu gespeichert (neue Werte oder Korrekturen), "
@@ -105,12 +107,18 @@ def export_observations(traeger: str | None, fmt: str | None, history: bool,
             path = observations_io.write_template(template, out)
         except catalogue.CatalogueError as exc:
             _fail([str(exc)])
+        except OSError as exc:
+            _fail([f"Vorlage nicht geschrieben: {out} ({exc.strerror})"])
         n = len(observations_io.template_rows(template))
         click.echo(f"Vorlage für „{template}“ mit {fmt_int(n)} Indikatoren geschrieben: {path}")
         return
     store = _open_store(db)
-    path = observations_io.export_observations(out, store, traeger_id=traeger, fmt=fmt,
-                                               history=history)
+    try:
+        path = observations_io.export_observations(out, store, traeger_id=traeger, fmt=fmt,
+                                                   history=history)
+    except OSError as exc:
+        _fail([f"Export nicht geschrieben: {out} ({exc.strerror}); eine vorhandene Datei "
+               "bleibt unverändert"])
     current = store.current(traeger)
     n_example = int(current["is_example"].sum()) if current.height else 0
     click.echo(
