@@ -524,3 +524,26 @@ def overview_rows(table: pl.DataFrame) -> tuple[list[str], list[list[str]]]:
             share,
         ])
     return header, rows
+
+
+def rank_and_gap_by_kreis(municipal: pl.DataFrame) -> pl.DataFrame:
+    """Share, rank within each Kreis and gap to the Kreis for many municipalities at once.
+
+    Input: ``ags`` (8 digits), ``population``, ``share`` (percent; null = suppressed).
+    Adds ``kreis`` (AGS[0:5]), ``foreigners`` (round(population × share / 100), a derived
+    count), ``kreis_share`` (population-weighted over the municipalities with a share),
+    ``rank`` (1 = highest share in its Kreis, ties share a rank; null without share), ``n``
+    (municipalities with a share in the Kreis) and ``gap_kreis`` (points).
+    """
+    frame = municipal.with_columns(
+        pl.col("ags").str.slice(0, 5).alias("kreis"),
+        (pl.col("population") * pl.col("share") / 100).round(0).cast(pl.Int64).alias("foreigners"),
+    )
+    with_share = pl.col("share").is_not_null()
+    return frame.with_columns(
+        (100.0 * pl.col("foreigners").sum().over("kreis")
+         / pl.col("population").filter(with_share).sum().over("kreis")).alias("kreis_share"),
+        pl.col("share").rank(method="min", descending=True).over("kreis").cast(pl.Int64)
+        .alias("rank"),
+        pl.col("share").count().over("kreis").cast(pl.Int64).alias("n"),
+    ).with_columns((pl.col("share") - pl.col("kreis_share")).alias("gap_kreis"))

@@ -31,8 +31,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import hashlib
 import os
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -759,9 +761,64 @@ def validate_population(pop: pl.DataFrame, origin: str = "population (Modell)") 
     return pop
 
 
+def cache_dir() -> Path:
+    """Parquet cache of the built model; ``WORKBENCH_CACHE_DIR`` overrides ``var/cache``."""
+    value = os.environ.get("WORKBENCH_CACHE_DIR")
+    return Path(value).expanduser() if value else paths.PROJECT_DIR / "var" / "cache"
+
+
+def _cache_enabled() -> bool:
+    return os.environ.get("WORKBENCH_POPULATION_CACHE", "1").strip().lower() not in {
+        "0", "false", "nein", "no", "off"}
+
+
+def _code_stats() -> tuple:
+    """The model's own code is part of the cache key: a changed parser means a rebuild."""
+    package = Path(__file__).parent
+    code = [Path(__file__), *sorted((package / "loaders").glob("*.py"))]
+    return (pl.__version__, *_stats(code))
+
+
+def _cache_file(stats: tuple, kreis: str) -> Path:
+    digest = hashlib.sha256(repr((stats, kreis, _code_stats())).encode()).hexdigest()[:20]
+    return cache_dir() / f"population-{kreis}-{digest}.parquet"
+
+
+def _write_cache(path: Path, pop: pl.DataFrame) -> None:
+    """Atomic write (temp file + os.replace); stale cache files of the Kreis are removed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            pop.write_parquet(tmp)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        prefix = path.name.rsplit("-", 1)[0]
+        for old in path.parent.glob(f"{prefix}-*.parquet"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only checkout still works, just without the cache
+
+
 @functools.lru_cache(maxsize=4)
 def _build(data_dir: str, stats: tuple, files: _Files, kreis: str) -> pl.DataFrame:
-    del stats  # part of the cache key only: any changed file means a rebuild
+    """Build the model, or read it from the parquet cache for exactly these input files."""
+    cached = _cache_file(stats, kreis) if _cache_enabled() else None
+    if cached is not None and cached.exists():
+        try:
+            return validate_population(pl.read_parquet(cached))
+        except (OSError, pl.exceptions.PolarsError, DataValidationError):
+            cached.unlink(missing_ok=True)  # unreadable or outdated: rebuild below
+    pop = _build_from_files(data_dir, files, kreis)
+    if cached is not None:
+        _write_cache(cached, pop)
+    return pop
+
+
+def _build_from_files(data_dir: str, files: _Files, kreis: str) -> pl.DataFrame:
     register = municipalities(Path(data_dir), kreis)
     names = dict(zip(register.get_column("ags"), register.get_column("name"), strict=True))
     names.update({kreis: KREIS_NAME, kreis[:2]: LAND_NAME})
@@ -796,8 +853,10 @@ def _build(data_dir: str, stats: tuple, files: _Files, kreis: str) -> pl.DataFra
 def load_population(data_dir: Path | str | None = None, kreis: str = KREIS_AGS) -> pl.DataFrame:
     """The tidy population frame (see module docstring), validated.
 
-    Cached on the paths, modification times and sizes of every input file (raw files and the
-    user directory), so repeated calls from dashboards and reports cost a stat() per file.
+    Cached on the paths, modification times and sizes of every input file (raw files, the
+    published figures and the user directory): in-process (repeated calls cost a stat() per
+    file) and as parquet under :func:`cache_dir` (a fresh kernel or CLI call skips the Excel
+    parsing; ``WORKBENCH_POPULATION_CACHE=0`` switches that off).
     """
     root = Path(data_dir).resolve() if data_dir else paths.data_dir()
     files = _files(root)

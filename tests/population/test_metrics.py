@@ -212,3 +212,18 @@ def test_german_sort_order():
     f = pl.DataFrame({"name": ["Ludwigsburg", "Löchgau", "Affalterbach"]})
     assert f.sort(metrics.german_sort_key("name"))["name"].to_list() == [
         "Affalterbach", "Löchgau", "Ludwigsburg"]
+
+
+def test_rank_and_gap_by_kreis_for_several_kreise():
+    f = pl.DataFrame({
+        "ags": ["08118001", "08118002", "08118003", "09162000", "09162001"],
+        "population": [1000, 3000, 500, 100, 100],
+        "share": [10.0, 20.0, None, 5.0, 5.0],
+    })
+    out = metrics.rank_and_gap_by_kreis(f)
+    # 08118: (100 + 600) / (1000 + 3000) = 17.5 %; the suppressed municipality is left out
+    assert out["kreis_share"].to_list() == [17.5, 17.5, 17.5, 5.0, 5.0]
+    assert out["rank"].to_list() == [2, 1, None, 1, 1]
+    assert out["n"].to_list() == [2, 2, 2, 2, 2]
+    assert out["gap_kreis"].to_list()[:2] == [-7.5, 2.5]
+    assert out["foreigners"].to_list() == [100, 600, None, 5, 5]

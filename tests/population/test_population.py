@@ -229,3 +229,36 @@ def test_citations_are_german_and_mark_estimates():
     assert population.citation("schaetzung_zensus_regionalatlas").endswith("– geschätzt")
     for info in SOURCES.values():
         assert info.status in ("amtlich", "geschätzt")
+
+
+def test_all_germany_metrics_agree_with_the_kreis_model(pop):
+    from workbench.loaders.gerda import load_gerda_census
+    from workbench.loaders.zensus import load_zensus_flat
+
+    raw = population.paths.raw_dir()
+    zensus = load_zensus_flat(raw / "zensus2022" / "1000A-0000_de_flat.csv")
+    gerda = load_gerda_census(raw / "gerda" / "gerda_census_2022_municipalities.csv")
+    assert zensus.height == 10_786
+    germany = metrics.rank_and_gap_by_kreis(
+        zensus.join(gerda.select("ags", pl.col("share_foreign").alias("share")), on="ags",
+                    how="left")
+    )
+    ours = germany.filter(pl.col("kreis") == "08118").select("ags", "rank", "gap_kreis")
+    model = metrics.overview_table(pop).select("ags", "rank", "gap_kreis")
+    assert_frame_equal(ours.sort("ags"), model.sort("ags"), check_dtypes=False)
+
+
+def test_parquet_cache_round_trip_and_corrupt_file(tmp_path, monkeypatch, pop):
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path))
+    population._build.cache_clear()
+    built = load_population()
+    files = list(tmp_path.glob("population-08118-*.parquet"))
+    assert len(files) == 1
+    assert_frame_equal(built, pop)
+    population._build.cache_clear()
+    assert_frame_equal(load_population(), pop)  # read back from parquet
+    files[0].write_bytes(b"not parquet")
+    population._build.cache_clear()
+    assert_frame_equal(load_population(), pop)  # rebuilt, not crashed
+    assert files[0].read_bytes()[:4] == b"PAR1"  # and the cache is repaired
+    population._build.cache_clear()
