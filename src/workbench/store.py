@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import numbers
 import os
 import random
 import sqlite3
@@ -439,7 +440,7 @@ class ObservationStore:
             )
         if value is None and not (note or "").strip():
             problems.append(Problem(where, None, "Wert", "", "ein Wert oder eine Notiz"))
-        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+        if value is not None and (not isinstance(value, numbers.Real) or isinstance(value, bool)):
             problems.append(Problem(where, None, "Wert", repr(value), "eine Zahl"))
             return problems
         if problems or not self.validate:
@@ -506,7 +507,18 @@ class ObservationStore:
         problems = self.check(row)
         if problems:
             raise DataValidationError(problems)
-        return self._write(lambda conn: self._insert(conn, row, _ts_text(utc_now()), None))
+
+        def write(conn: sqlite3.Connection) -> int:
+            if is_example and self._has_real(conn, row):
+                raise DataValidationError([Problem(
+                    self.path.name, None, "Beispieldaten", "ja",
+                    f"keine Beispieldaten für „{indicator_id}“ zum {period:%d.%m.%Y}: dafür "
+                    "gibt es schon einen echten Wert (Beispieldaten überschreiben keine echten "
+                    "Werte)",
+                )])
+            return self._insert(conn, row, _ts_text(utc_now()), None)
+
+        return self._write(write)
 
     def record_many(
         self,
@@ -521,7 +533,8 @@ class ObservationStore:
         whose value, note, source and example flag equal the current version is not stored again
         (idempotent re-import); a row with ``source_given=False`` (source defaulted to the file
         name) is compared without its source. ``batch`` (``entered_by``, ``file_name``,
-        ``file_sha256``) records an ``import_batch`` row linked to the new versions.
+        ``file_sha256``) records an ``import_batch`` row linked to the new versions. Example
+        rows (``is_example``) for a key that already has a real value are skipped.
         """
         rows = [dict(r) for r in rows]
         problems: list[Problem] = []
@@ -540,6 +553,9 @@ class ObservationStore:
             todo = rows
             if skip_unchanged:
                 todo = [r for r in rows if not self._unchanged(conn, r)]
+            # Example data never supersedes a real value (loading Beispieldaten into a store
+            # that already holds real values must not hide them).
+            todo = [r for r in todo if not (r.get("is_example") and self._has_real(conn, r))]
             batch_id = None
             if batch is not None:
                 batch_id = conn.execute(
@@ -559,6 +575,14 @@ class ObservationStore:
             return len(todo)
 
         return self._write(write)
+
+    @staticmethod
+    def _has_real(conn: sqlite3.Connection, row: Mapping[str, Any]) -> bool:
+        return conn.execute(
+            "SELECT 1 FROM observation WHERE traeger_id = ? AND indicator_id = ? AND period = ?"
+            " AND is_example = 0 LIMIT 1",
+            (row["traeger_id"], row["indicator_id"], row["period"].isoformat()),
+        ).fetchone() is not None
 
     @staticmethod
     def _unchanged(conn: sqlite3.Connection, row: Mapping[str, Any]) -> bool:
@@ -649,26 +673,24 @@ class ObservationStore:
         before: str | None,
     ) -> pl.DataFrame:
         where, params = self._filters(traeger_id, include_examples=include_examples)
-        time_filter = ""
-        time_params: list[Any] = []
+        inner_time, inner_params = "", []
         if before is not None:
-            time_filter = " AND entered_at <= ?"
-            time_params = [before]
+            inner_time, inner_params = " AND i.entered_at <= ?", [before]
             where += " AND o.entered_at <= ?"
             params.append(before)
         cols = ", ".join(f"o.{c.strip()}" for c in self._COLUMNS.split(","))
-        # Latest version per key (among versions entered up to ``before``). Example filtering
-        # happens after picking the latest version: a real correction of an example value
-        # hides the example, an example never hides a real value by being filtered first.
+        # Latest version per key (among versions entered up to ``before``); the example
+        # filter applies after picking it. Examples never supersede real values (see
+        # record_many), so hiding examples never hides a real value.
         sql = (
             f"SELECT {cols} FROM observation o"
             " WHERE o.version = (SELECT MAX(i.version) FROM observation i"
             "  WHERE i.traeger_id = o.traeger_id AND i.indicator_id = o.indicator_id"
-            f"  AND i.period = o.period{time_filter.replace('entered_at', 'i.entered_at')})"
+            f"  AND i.period = o.period{inner_time})"
             f" AND {where}"
             " ORDER BY o.traeger_id, o.indicator_id, o.period"
         )
-        return self._query(sql, [*time_params, *params])
+        return self._query(sql, [*inner_params, *params])
 
     def current(self, traeger_id: str | None = None, include_examples: bool = True) -> pl.DataFrame:
         """Latest version per Träger × indicator × period (see OBSERVATION_SCHEMA)."""

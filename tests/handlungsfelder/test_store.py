@@ -306,3 +306,24 @@ def test_backup_is_a_complete_working_copy(store, tmp_path):
     assert restored.history()["value"].to_list() == [3.0, 4.0]
     with sqlite3.connect(copy) as conn, pytest.raises(sqlite3.IntegrityError):
         conn.execute("DELETE FROM observation")  # triggers travel with the copy
+
+
+def test_example_data_never_supersedes_real_values(store):
+    rec(store, value=7, source="Bericht")
+    example = {"traeger_id": "teststadt", "indicator_id": "anzahl-kurse", "period": D,
+               "value": 3, "entered_by": "beispiel", "source": "Beispieldaten",
+               "is_example": True}
+    other = example | {"indicator_id": "anteil-a2", "value": 20}
+    assert store.record_many([example, other], skip_unchanged=True) == 1  # only anteil-a2
+    with pytest.raises(DataValidationError, match="Beispieldaten überschreiben keine echten"):
+        rec(store, value=3, is_example=True)
+    cur = store.current(include_examples=False)
+    assert cur.select("indicator_id", "value").rows() == [("anzahl-kurse", 7.0)]
+    assert store.history("teststadt", "anzahl-kurse")["version"].to_list() == [1]
+
+
+def test_numpy_numbers_are_accepted(store):
+    np = pytest.importorskip("numpy")
+    assert rec(store, value=np.int64(4)) == 1
+    assert rec(store, indicator="anteil-a2", value=np.float32(12.5)) == 1
+    assert sorted(store.current()["value"].to_list()) == [4.0, 12.5]
