@@ -120,6 +120,9 @@ def export_observations(traeger: str | None, fmt: str | None, history: bool,
         _fail([f"Export nicht geschrieben: {out} ({exc.strerror}); eine vorhandene Datei "
                "bleibt unverändert"])
     current = store.current(traeger)
+    if traeger is not None and current.height == 0:
+        click.echo(f"Hinweis: keine Werte für Träger „{traeger}“ im Messwertspeicher "
+                   f"{store.path}", err=True)
     n_example = int(current["is_example"].sum()) if current.height else 0
     click.echo(
         f"{fmt_int(current.height)} aktuelle Werte"
