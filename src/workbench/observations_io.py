@@ -343,6 +343,14 @@ def read_observations(
             skipped += 1  # untouched template row
             continue
         before = len(problems)
+        extra = [c for c in cells[len(header_cells):] if c is not None]
+        if extra:
+            problems.append(Problem(
+                name, row_no, None, ";".join(extra),
+                f"höchstens {len(header_cells)} Spalten wie die Kopfzeile (Semikolon im Text? "
+                "Text dann in Anführungszeichen setzen)",
+            ))
+            continue
 
         def bad(column: str, value: str | None, expected: str, row_no: int = row_no) -> None:
             problems.append(Problem(name, row_no, column, value, expected))

@@ -184,6 +184,16 @@ def test_file_level_problems(store, tmp_path, content, expected):
     assert store.count() == 0
 
 
+def test_row_with_more_cells_than_the_header(store, tmp_path):
+    lines = [HEADER, "teststadt;anzahl-kurse;31.12.2025;4;Kurs A;Kurs B;Bericht;Frau M;ok;x",
+             'teststadt;anteil-a2;31.12.2025;4;"Kurs A;Kurs B";Bericht;Frau M;ok']
+    with pytest.raises(DataValidationError) as err:
+        import_observations(write_csv(tmp_path / "breit.csv", lines), store)
+    assert [(p.row, p.value) for p in err.value.problems] == [(2, "ok;x")]
+    assert "Anführungszeichen" in err.value.problems[0].expected
+    assert store.count() == 0
+
+
 def test_encodings_and_tab_separator(store, tmp_path):
     cp1252 = write_csv(tmp_path / "win.csv", GOOD[:2], encoding="cp1252")
     assert cp1252.read_bytes()[:2] == b"Tr"  # no BOM, "ä" as one byte
