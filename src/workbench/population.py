@@ -322,7 +322,23 @@ def _load_gv(path: Path) -> pl.DataFrame:
     return _gv_frame(str(path), st.st_mtime_ns, st.st_size)
 
 
+def _file_date(path: Path) -> dt.date | None:
+    """Stichtag from a dated extract name ('31122023_Auszug_GV.xlsx'), else None."""
+    match = re.match(r"(\d{2})(\d{2})(\d{4})_", path.name)
+    if not match:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _latest_gv(files: tuple[Path, ...]) -> pl.DataFrame:
+    """The extract with the latest Stichtag; by file name where dated, else by content."""
+    dated = [(d, p) for p in files if (d := _file_date(p)) is not None]
+    if dated:
+        return _load_gv(max(dated)[1])
     frames = [_load_gv(p) for p in files]
     return max(frames, key=lambda f: f.get_column("reference_date").max())
 
@@ -334,9 +350,21 @@ def municipalities(data_dir: Path | None = None, kreis: str = KREIS_AGS) -> pl.D
     population`` (latest 31.12.), ``reference_date, lon, lat``; sorted by AGS.
     """
     data_dir = Path(data_dir) if data_dir else paths.data_dir()
-    gv = _latest_gv(_gv_files(_raw(data_dir)))
+    files = _gv_files(_raw(data_dir))
+    return _municipalities(_stats(files), files, kreis)
+
+
+@functools.lru_cache(maxsize=4)
+def _municipalities(stats: tuple, files: tuple[Path, ...], kreis: str) -> pl.DataFrame:
+    cached = _cache_file(stats, kreis, "municipalities") if _cache_enabled() else None
+    if cached is not None and cached.exists():
+        try:
+            return pl.read_parquet(cached)
+        except (OSError, pl.exceptions.PolarsError):
+            cached.unlink(missing_ok=True)
+    gv = _latest_gv(files)
     rows = gv.filter((pl.col("satzart") == "60") & pl.col("ags").str.starts_with(kreis))
-    return rows.select(
+    register = rows.select(
         "ags",
         "ars",
         pl.col("name").map_elements(_short_name, return_dtype=pl.String).alias("name"),
@@ -348,6 +376,11 @@ def municipalities(data_dir: Path | None = None, kreis: str = KREIS_AGS) -> pl.D
         pl.col("lon").cast(pl.Float64),
         pl.col("lat").cast(pl.Float64),
     ).sort("ags")
+    if register.height == 0:
+        raise ValueError(f"Keine Gemeinden mit AGS {kreis}… im Gemeindeverzeichnis gefunden.")
+    if cached is not None:
+        _write_cache(cached, register)
+    return register
 
 
 def _normalise(text: str) -> str:
@@ -779,9 +812,9 @@ def _code_stats() -> tuple:
     return (pl.__version__, *_stats(code))
 
 
-def _cache_file(stats: tuple, kreis: str) -> Path:
+def _cache_file(stats: tuple, kreis: str, kind: str = "population") -> Path:
     digest = hashlib.sha256(repr((stats, kreis, _code_stats())).encode()).hexdigest()[:20]
-    return cache_dir() / f"population-{kreis}-{digest}.parquet"
+    return cache_dir() / f"{kind}-{kreis}-{digest}.parquet"
 
 
 def _write_cache(path: Path, pop: pl.DataFrame) -> None:

@@ -87,12 +87,15 @@ def test_run_validates_builds_and_prints(tmp_path):
 
 
 def test_run_stops_on_invalid_user_file(tmp_path):
+    """Only the user file is checked here (empty data dir), so the test stays fast."""
+    (tmp_path / "data").mkdir()
     (tmp_path / "reihe.csv").write_text(
         "AGS;Gemeinde;Stichtag;Bevölkerung insgesamt;Ausländer;Quelle\n"
         "08118076;Sachsenheim;31.12.2023;19.480;25.000;Export\n",
         encoding="utf-8",
     )
-    result = invoke("run", env={"WORKBENCH_USER_DIR": str(tmp_path)})
+    result = invoke("run", env={"WORKBENCH_USER_DIR": str(tmp_path),
+                                "WORKBENCH_DATA_DIR": str(tmp_path / "data")})
     assert result.exit_code == 1
     assert "FEHLER  reihe.csv" in result.output
     assert "Zeile 2" in result.output
