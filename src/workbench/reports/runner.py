@@ -502,6 +502,25 @@ def run_batch(
     return BatchResult(out, results, skipped, time.perf_counter() - start)
 
 
+def render_all(
+    year: int,
+    out_dir: str | Path | None = None,
+    *,
+    workers: int = 2,
+    formats: Sequence[str] = FORMATS,
+    mode: str = "outdated",
+    progress: bool = True,
+) -> BatchResult:
+    """All 39 municipal reports plus the Kreis overview into ``output/berichte/`` (default).
+
+    ``mode="outdated"`` (default) re-renders only reports whose inputs changed or that failed,
+    so calling this from ``workbench run`` every time is cheap.
+    """
+    out = Path(out_dir) if out_dir else paths.output_dir() / "berichte"
+    jobs = plan_jobs(all_municipalities=True, year=year, kreis=True)
+    return run_batch(jobs, out, formats=formats, workers=workers, mode=mode, progress=progress)
+
+
 def _print_pdfs(out: Path, results: list[ReportResult], manifest: dict[str, Any],
                 progress: bool) -> None:
     from tqdm.auto import tqdm

@@ -9,7 +9,6 @@ All numbers, texts and figures come from the data layers (``workbench.population
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from workbench.formatting import fmt_date, fmt_int, fmt_percent, fmt_points
@@ -229,53 +228,25 @@ def catalogue_for(ctx: ReportContext) -> Any | None:
 
 
 def observations_for(ctx: ReportContext, catalogue: Any) -> tuple[Any, bool]:
-    """(observations, are_examples): stored values of the Träger, else Beispieldaten."""
-    from workbench import paths
-    from workbench.progress import empty_observations
-
+    """(observations, are_examples): stored values of the Träger, else Beispieldaten
+    (``workbench.examples.observations_for``; the user's store is never modified)."""
     key = "observations"
-    if key in ctx._cache:
-        return ctx._cache[key]
-    db = ctx.messwerte_db or paths.store_path()
-    obs = empty_observations()
-    if Path(db).exists():
+    if key not in ctx._cache:
+        from workbench import examples
+        from workbench.progress import empty_observations
         from workbench.store import ObservationStore
 
-        obs = ObservationStore(db).current(catalogue.traeger.id)
-    examples = False
-    if obs.height == 0 and ctx.beispieldaten:
-        obs = example_observations(catalogue, _as_of(ctx))
-        examples = obs.height > 0
-    ctx._cache[key] = (obs, examples)
+        db = ctx.messwerte_db
+        if ctx.beispieldaten:
+            ctx._cache[key] = examples.observations_for(catalogue.traeger.id, _as_of(ctx), db)
+        else:
+            from workbench import paths
+
+            path = db or paths.store_path()
+            obs = (ObservationStore(path).current(catalogue.traeger.id) if path.exists()
+                   else empty_observations())
+            ctx._cache[key] = (obs, False)
     return ctx._cache[key]
-
-
-def example_observations(catalogue: Any, as_of: dt.date) -> Any:
-    """Beispieldaten for one catalogue, generated into a throw-away in-memory store (the
-    user's store is never touched by a report)."""
-    import tempfile
-
-    from workbench.progress import empty_observations
-
-    try:
-        from workbench.examples import load_examples_into
-    except ImportError:
-        return empty_observations()
-    from workbench.store import ObservationStore
-
-    with tempfile.TemporaryDirectory(prefix="wb-beispiel-") as tmp:
-        store = ObservationStore(Path(tmp) / "beispiel.sqlite")
-        load_examples_into(store, as_of)
-        return store.current(catalogue.traeger.id)
-
-
-def _fmt_value(value: float | None, unit: str | None) -> str:
-    from workbench.formatting import fmt_number
-
-    if value is None:
-        return "–"
-    text = fmt_int(value) if float(value).is_integer() else fmt_number(value, 1)
-    return f"{text} {unit}" if unit else text
 
 
 def handlungsfelder(ctx: ReportContext) -> None:
@@ -311,11 +282,17 @@ def handlungsfelder(ctx: ReportContext) -> None:
     _progress_details(ctx, catalogue, prog, obs, as_of, examples)
 
 
+MAX_TIMESERIES = 6  # indicator charts per report; the dashboard shows all of them
+
+
 def _progress_details(ctx: ReportContext, catalogue: Any, prog: Any, obs: Any,
                       as_of: dt.date, examples: bool) -> None:
-    from workbench import progress
+    import polars as pl
 
-    suffix = " – Beispieldaten" if examples else ""
+    from workbench import progress
+    from workbench.figures import progress as progfig
+    from workbench.suppression import published_indicator_table
+
     heading("Stand je Handlungsfeld", level=3)
     hf = progress.rollup_handlungsfelder(prog)
     table(["Handlungsfeld", "Indikatoren", *progress.STATUSES, "kritischster Status",
@@ -326,32 +303,41 @@ def _progress_details(ctx: ReportContext, catalogue: Any, prog: Any, obs: Any,
           f"Quelle: {catalogue.traeger.konzept.titel}; Messwerte "
           f"{'Beispieldaten' if examples else 'Messwertspeicher'}, Stand {fmt_date(as_of)}",
           numeric=set(range(1, 8)))
+    show_figure(ctx, progfig.status_overview_chart(prog, catalogue=catalogue))
+
     heading("Maßnahmen und Indikatoren (Ist/Soll)", level=3)
-    rows = []
-    for r in prog.iter_rows(named=True):
-        rows.append([
-            r["handlungsfeld"], r["massnahme"], r["indicator"],
-            _fmt_value(r["baseline_used"], r["unit"]), _fmt_value(r["latest_value"], r["unit"]),
-            _fmt_value(r["target"], r["unit"]),
-            fmt_percent(r["progress_display_pct"], 0) if r["progress_display_pct"] is not None
-            else "–",
-            r["status"], fmt_date(r["due"]),
-        ])
-    table(["Handlungsfeld", "Maßnahme", "Indikator", "Ausgang", "Ist", "Soll", "Fortschritt",
-           "Status", "fällig"], rows,
-          f"Quelle: {catalogue.traeger.konzept.titel}; Messwerte{suffix}, Stand "
-          f"{fmt_date(as_of)}. Status nach workbench.progress (Toleranz 10 Prozentpunkte).",
-          numeric={3, 4, 5, 6})
+    published = published_indicator_table(prog, suppress=True)
+    table(published.columns, [list(r) for r in published.iter_rows()],
+          f"Quelle: {catalogue.traeger.konzept.titel}; Messwerte"
+          f"{' – Beispieldaten' if examples else ''}, Stand {fmt_date(as_of)}. "
+          "„.“ = Wert unterdrückt (Geheimhaltung, 1–2 Personen).",
+          numeric={4, 6, 7})
+    show_figure(ctx, progfig.indicator_progress_chart(prog, catalogue=catalogue, suppress=True))
+
+    heading("Indikatoren im Zeitverlauf", level=3)
+    numeric = prog.filter(pl.col("kind").is_in(["anzahl", "anteil"]) & (pl.col("n_values") >= 2))
+    for row in numeric.head(MAX_TIMESERIES).iter_rows(named=True):
+        series = obs.filter((pl.col("traeger_id") == row["traeger_id"])
+                            & (pl.col("indicator_id") == row["indicator_id"]))
+        show_figure(ctx, progfig.indicator_timeseries_chart(
+            series, row, as_of=as_of, catalogue=catalogue, suppress=True))
+    if numeric.height > MAX_TIMESERIES:
+        note(f"Weitere {numeric.height - MAX_TIMESERIES} Indikatoren mit Zeitreihe zeigt das "
+             "Dashboard Handlungsfelder.")
+    elif numeric.height == 0:
+        note("Noch keine Indikatoren mit mindestens zwei Messwerten.")
+
     heading("Zeitplan", level=3)
     z = catalogue.traeger.zeitplan
-    evaluations = ", ".join(fmt_date(d) for d in catalogue.evaluation_dates())
+    evaluations = catalogue.evaluation_dates()
     paragraph(f"Umsetzungszeitraum {fmt_date(z.beginn)} bis {fmt_date(z.ende)}; Evaluation alle "
-              f"{z.evaluation_jahre} Jahre ({evaluations}).")
-    massnahmen = progress.rollup_massnahmen(prog)
-    table(["Handlungsfeld", "Maßnahme", "Beginn", "fällig", "kritischster Status"],
-          [[r["handlungsfeld"], r["massnahme"], fmt_date(r["start"]), fmt_date(r["due"]),
-            r["worst_status"]] for r in massnahmen.iter_rows(named=True)],
-          f"Quelle: {catalogue.traeger.konzept.titel} (Zeitrahmen je Maßnahme)")
+              f"{z.evaluation_jahre} Jahre ({', '.join(fmt_date(d) for d in evaluations)}).")
+    show_figure(ctx, progfig.zeitplan_chart(catalogue, as_of=as_of))
+    done = [d for d in evaluations if d <= as_of]
+    if len(done) >= 2:
+        heading("Evaluation", level=3)
+        snapshot = progress.evaluation_snapshot(catalogue, obs, done[-2], done[-1])
+        show_figure(ctx, progfig.evaluation_chart(snapshot, catalogue=catalogue))
 
 
 # ------------------------------------------------------------------------------------------
