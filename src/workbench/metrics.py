@@ -241,7 +241,7 @@ def municipal_series_source(pop: pl.DataFrame, ags: str) -> str | None:
 
 
 def key_figures(
-    pop: pl.DataFrame, ags: str, *, kreis: str = KREIS_AGS, land: str = LAND_AGS
+    pop: pl.DataFrame, ags: str, *, kreis: str | None = None, land: str | None = None
 ) -> dict[str, Any]:
     """Key figures of one municipality (or the Kreis) as a flat dict of plain values.
 
@@ -256,6 +256,9 @@ def key_figures(
     rows = pop.filter(pl.col("ags") == ags)
     if rows.height == 0:
         raise KeyError(f"unknown area {ags!r}")
+    # The area's own Kreis and Land unless given (Land rows compare with the default Kreis).
+    kreis = kreis or (ags[:5] if len(ags) >= 5 else KREIS_AGS)
+    land = land or kreis[:2]
     level = rows.get_column("level")[0]
     figures: dict[str, Any] = {"ags": ags, "name": rows.get_column("name")[0], "level": level}
 
@@ -303,6 +306,8 @@ def key_figures(
                 projected.get_column("share")[-1] if projected.height else last["share"]
             )
     for key, area in (("kreis", kreis), ("land", land)):
+        named = pop.filter(pl.col("ags") == area)
+        figures[f"{key}_name"] = named.get_column("name")[0] if named.height else area
         latest = _latest(pop, area, REGIONALATLAS)
         figures[f"{key}_latest_share"] = latest["share"] if latest else None
         figures[f"{key}_latest_date"] = latest["reference_date"] if latest else None
@@ -318,8 +323,11 @@ def _comparison(value: float, other: float) -> str:
     return "gleichauf mit"
 
 
-def _in_area(level: str, name: str) -> str:
-    return f"im {name}" if level == "Kreis" and name.startswith("Landkreis") else f"in {name}"
+def in_area(level: str, name: str) -> str:
+    """'im Landkreis Ludwigsburg', 'im Stadtkreis Stuttgart', 'in Sachsenheim'."""
+    if level == "Kreis" and name.split(" ")[0] in ("Landkreis", "Stadtkreis", "Kreis"):
+        return f"im {name}"
+    return f"in {name}"
 
 
 PUBLISHED_CONCEPT = {
@@ -332,7 +340,7 @@ def summary_text(pop: pl.DataFrame, ags: str) -> str:
     """Short German plain-language summary of one area's foreign share (Gemeinde or Kreis)."""
     f = key_figures(pop, ags)
     name, level = f["name"], f["level"]
-    where = _in_area(level, name)
+    where = in_area(level, name)
     sentences: list[str] = []
     has_kreis = f["kreis_zensus_share"] is not None
     if f["zensus_share"] is not None and has_kreis and level == "Gemeinde":
@@ -357,7 +365,7 @@ def summary_text(pop: pl.DataFrame, ags: str) -> str:
     if f["rank"] is not None:
         sentences.append(
             f"Damit steht {name} auf Platz {f['rank']} von {f['n']} Städten und Gemeinden "
-            f"im Landkreis (Platz 1 = höchster Anteil)."
+            f"{in_area('Kreis', f['kreis_name'])} (Platz 1 = höchster Anteil)."
         )
     if f["latest_share"] is not None:
         estimated = f["series_status"] == ESTIMATED
@@ -388,17 +396,20 @@ def summary_text(pop: pl.DataFrame, ags: str) -> str:
             )
     if level == "Gemeinde" and f["kreis_latest_share"] is not None:
         land = (
-            f", in Baden-Württemberg bei {fmt_percent(f['land_latest_share'])}"
+            f", {in_area('Land', f['land_name'])} bei {fmt_percent(f['land_latest_share'])}"
             if f["land_latest_share"] is not None else ""
         )
+        where_kreis = in_area("Kreis", f["kreis_name"])
         sentences.append(
-            f"Im Landkreis Ludwigsburg lag der Anteil zum {fmt_date(f['kreis_latest_date'])} "
+            f"{where_kreis[0].upper()}{where_kreis[1:]} lag der Anteil zum "
+            f"{fmt_date(f['kreis_latest_date'])} "
             f"bei {fmt_percent(f['kreis_latest_share'])}{land} (Regionalatlas)."
         )
     elif f["land_latest_share"] is not None and level == "Kreis":
+        where_land = in_area("Land", f["land_name"])
         sentences.append(
-            f"In Baden-Württemberg lag er zum {fmt_date(f['land_latest_date'])} bei "
-            f"{fmt_percent(f['land_latest_share'])}."
+            f"{where_land[0].upper()}{where_land[1:]} lag er zum "
+            f"{fmt_date(f['land_latest_date'])} bei {fmt_percent(f['land_latest_share'])}."
         )
     published = pop.filter(
         (pl.col("ags") == ags) & pl.col("source").is_in(list(PUBLISHED_CONCEPT))
@@ -432,7 +443,13 @@ OVERVIEW_LABELS: dict[str, str] = {
 }
 
 
-def overview_table(pop: pl.DataFrame, kreis: str = KREIS_AGS) -> pl.DataFrame:
+def _main_kreis(pop: pl.DataFrame) -> str:
+    """The Kreis whose municipalities the frame holds (08118 for the default model)."""
+    prefixes = pop.filter(pl.col("level") == "Gemeinde").get_column("ags").str.slice(0, 5)
+    return prefixes.mode().sort()[0] if prefixes.len() else KREIS_AGS
+
+
+def overview_table(pop: pl.DataFrame, kreis: str | None = None) -> pl.DataFrame:
     """One row per municipality of the Kreis, sorted by name.
 
     Columns: ``name, ags, population`` (GV-ISys, latest 31.12.), ``population_date,
@@ -441,6 +458,7 @@ def overview_table(pop: pl.DataFrame, kreis: str = KREIS_AGS) -> pl.DataFrame:
     municipal yearly series: user series where provided, otherwise the estimate, marked
     ``geschätzt``).
     """
+    kreis = kreis or _main_kreis(pop)
     gemeinden = pop.filter((pl.col("level") == "Gemeinde") & pl.col("ags").str.starts_with(kreis))
     gv = (
         gemeinden.filter((pl.col("source") == GV) & pl.col("population").is_not_null())

@@ -426,9 +426,11 @@ def resolve_municipality(
         hint = "Meinten Sie: " + ", ".join(by_key[c] for c in close) + "?"
     else:
         examples = ", ".join(name for _, name in pairs[:3])
+        in_kreis = all(ags.startswith(KREIS_AGS) for ags, _ in pairs)
+        where = f"im {KREIS_NAME}" if in_kreis else "der Auswahl"
         hint = (
             f"Erwartet wird der Name oder der 8-stellige Gemeindeschlüssel (AGS) einer der "
-            f"{len(pairs)} Städte und Gemeinden im {KREIS_NAME} (z. B. {examples})."
+            f"{len(pairs)} Städte und Gemeinden {where} (z. B. {examples})."
         )
     raise UnknownMunicipalityError(f"Unbekannte Gemeinde „{query}“. {hint}")
 
@@ -436,6 +438,25 @@ def resolve_municipality(
 # ------------------------------------------------------------------------------------------
 # Building the model
 # ------------------------------------------------------------------------------------------
+
+def _area_names(files: tuple[Path, ...], kreis: str) -> dict[str, str]:
+    """German names of the Kreis and its Land ('Landkreis Böblingen', 'Stadtkreis Stuttgart')."""
+    if kreis == KREIS_AGS:
+        return {KREIS_AGS: KREIS_NAME, LAND_AGS: LAND_NAME}
+    gv = _latest_gv(files)
+    land = kreis[:2]
+    out = {kreis: f"Kreis {kreis}", land: LAND_NAME if land == LAND_AGS else f"Land {land}"}
+    for satzart, ags in (("40", kreis), ("10", land)):
+        row = gv.filter((pl.col("satzart") == satzart) & (pl.col("ags") == ags))
+        if row.height:
+            name = _short_name(row.get_column("name")[0]) if satzart == "10" else None
+            if satzart == "40":
+                raw = row.get_column("name")[0]
+                base, _, kind = (part.strip() for part in raw.partition(","))
+                name = f"{kind} {base}" if kind else f"Landkreis {base}"
+            out[ags] = name
+    return out
+
 
 def _frame(rows: pl.DataFrame | dict) -> pl.DataFrame:
     """Cast/complete to SCHEMA (missing columns become null) and order the columns."""
@@ -476,7 +497,7 @@ def _gv_rows(files: tuple[Path, ...], names: dict[str, str], kreis: str) -> pl.D
             {
                 "level": ["Kreis", "Land"],
                 "ags": [kreis, land],
-                "name": [KREIS_NAME, LAND_NAME],
+                "name": [names[kreis], names[land]],
                 "reference_date": [date, date],
                 "population": [gemeinden.get_column("population").sum(),
                                in_land.get_column("population").sum()],
@@ -543,13 +564,13 @@ def _zensus_rows(
             }
         )
 
-    parts = [municipal, aggregate(gemeinden, "Kreis", kreis, KREIS_NAME)]
+    parts = [municipal, aggregate(gemeinden, "Kreis", kreis, names[kreis])]
     if joined.height > gemeinden.height:  # the full file covers the whole Land
-        parts.append(aggregate(joined, "Land", land, LAND_NAME))
+        parts.append(aggregate(joined, "Land", land, names[land]))
     return pl.concat(parts)
 
 
-def _regionalatlas_rows(path: Path, kreis: str) -> pl.DataFrame:
+def _regionalatlas_rows(path: Path, kreis: str, names: dict[str, str]) -> pl.DataFrame:
     from workbench.loaders.regionalatlas import load_regionalatlas_timeseries
 
     ra = load_regionalatlas_timeseries(path).filter(
@@ -560,8 +581,7 @@ def _regionalatlas_rows(path: Path, kreis: str) -> pl.DataFrame:
             pl.when(pl.col("ags") == kreis).then(pl.lit("Kreis")).otherwise(pl.lit("Land"))
             .alias("level"),
             "ags",
-            pl.when(pl.col("ags") == kreis).then(pl.lit(KREIS_NAME)).otherwise(pl.lit(LAND_NAME))
-            .alias("name"),
+            pl.col("ags").replace_strict(names, default=None).alias("name"),
             "reference_date",
             "share",
             pl.lit("regionalatlas").alias("source"),
@@ -570,7 +590,7 @@ def _regionalatlas_rows(path: Path, kreis: str) -> pl.DataFrame:
     )
 
 
-def _inkar_rows(path: Path, kreis: str) -> pl.DataFrame:
+def _inkar_rows(path: Path, kreis: str, names: dict[str, str]) -> pl.DataFrame:
     from workbench.loaders.inkar import load_inkar_covariates
 
     inkar = load_inkar_covariates(path).filter(
@@ -580,7 +600,7 @@ def _inkar_rows(path: Path, kreis: str) -> pl.DataFrame:
         inkar.select(
             pl.lit("Kreis").alias("level"),
             "ags",
-            pl.lit(KREIS_NAME).alias("name"),
+            pl.lit(names[kreis]).alias("name"),
             "reference_date",
             pl.col("share_foreign").alias("share"),
             pl.lit("inkar").alias("source"),
@@ -589,7 +609,7 @@ def _inkar_rows(path: Path, kreis: str) -> pl.DataFrame:
     )
 
 
-def _regionalstatistik_rows(path: Path, kreis: str) -> pl.DataFrame:
+def _regionalstatistik_rows(path: Path, kreis: str, names: dict[str, str]) -> pl.DataFrame:
     from workbench.loaders.regionalstatistik import load_12411_03_03_4
 
     counts = load_12411_03_03_4(path).filter(
@@ -600,8 +620,7 @@ def _regionalstatistik_rows(path: Path, kreis: str) -> pl.DataFrame:
             pl.when(pl.col("ags") == kreis).then(pl.lit("Kreis")).otherwise(pl.lit("Land"))
             .alias("level"),
             "ags",
-            pl.when(pl.col("ags") == kreis).then(pl.lit(KREIS_NAME)).otherwise(pl.lit(LAND_NAME))
-            .alias("name"),
+            pl.col("ags").replace_strict(names, default=None).alias("name"),
             "reference_date",
             pl.col("total").alias("population"),
             "foreigners",
@@ -633,7 +652,8 @@ def _published_rows(path: Path, names: dict[str, str]) -> pl.DataFrame:
     from workbench.loaders.published import load_published_figures
 
     published = load_published_figures(path).filter(
-        pl.col("share").is_not_null() | pl.col("population").is_not_null()
+        (pl.col("share").is_not_null() | pl.col("population").is_not_null())
+        & pl.col("ags").is_in(list(names))  # only areas of this model
     )
     return _frame(
         published.select(
@@ -854,23 +874,28 @@ def _build(data_dir: str, stats: tuple, files: _Files, kreis: str) -> pl.DataFra
 def _build_from_files(data_dir: str, files: _Files, kreis: str) -> pl.DataFrame:
     register = municipalities(Path(data_dir), kreis)
     names = dict(zip(register.get_column("ags"), register.get_column("name"), strict=True))
-    names.update({kreis: KREIS_NAME, kreis[:2]: LAND_NAME})
+    names.update(_area_names(files.gv, kreis))
 
     gv = _gv_rows(files.gv, names, kreis)
     zensus = _zensus_rows(files.zensus, files.gerda, names, kreis)
-    regionalatlas = _regionalatlas_rows(files.regionalatlas, kreis)
+    regionalatlas = _regionalatlas_rows(files.regionalatlas, kreis, names)
     parts = [gv, zensus, regionalatlas]
     if files.inkar is not None:
-        parts.append(_inkar_rows(files.inkar, kreis))
+        parts.append(_inkar_rows(files.inkar, kreis, names))
     if files.regionalstatistik is not None:
-        parts.append(_regionalstatistik_rows(files.regionalstatistik, kreis))
+        parts.append(_regionalstatistik_rows(files.regionalstatistik, kreis, names))
     if files.published is not None:
         parts.append(_published_rows(files.published, names))
 
-    estimate = estimate_municipal_shares(
-        zensus.filter(pl.col("level") == "Gemeinde"),
-        regionalatlas.filter(pl.col("ags") == kreis),
-        gv.filter(pl.col("level") == "Gemeinde"),
+    kreis_series = regionalatlas.filter(pl.col("ags") == kreis)
+    # The Regionalatlas file covers BW Kreise only: elsewhere there is nothing to carry along.
+    estimate = (
+        estimate_municipal_shares(
+            zensus.filter(pl.col("level") == "Gemeinde"), kreis_series,
+            gv.filter(pl.col("level") == "Gemeinde"),
+        )
+        if kreis_series.height >= 2
+        else pl.DataFrame(schema=SCHEMA)
     )
     user = _user_rows(files.user, names)
     if user is not None:

@@ -262,3 +262,15 @@ def test_parquet_cache_round_trip_and_corrupt_file(tmp_path, monkeypatch, pop):
     assert_frame_equal(load_population(), pop)  # rebuilt, not crashed
     assert files[0].read_bytes()[:4] == b"PAR1"  # and the cache is repaired
     population._build.cache_clear()
+
+
+def test_model_for_another_bw_kreis():
+    """Reports for municipalities outside 08118 build the model of their own Kreis."""
+    boeblingen = load_population(kreis="08115")
+    assert boeblingen.filter(pl.col("level") == "Gemeinde")["ags"].n_unique() == 26
+    assert set(boeblingen.filter(pl.col("level") == "Kreis")["name"]) == {"Landkreis Böblingen"}
+    assert not set(boeblingen["source"]) & set(population.PUBLISHED_SOURCES)  # 08118 only
+    ags = boeblingen.filter(pl.col("level") == "Gemeinde")["ags"].sort()[0]
+    text = metrics.summary_text(boeblingen, ags)
+    assert "Städten und Gemeinden im Landkreis Böblingen" in text
+    assert "Im Landkreis Böblingen lag der Anteil" in text

@@ -359,8 +359,11 @@ def choropleth_map(
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     label = SOURCES[source].label + (" – geschätzt" if SOURCES[source].status == ESTIMATED else "")
+    kreis_rows = pop.filter(pl.col("ags") == kreis)
+    kreis_name = kreis_rows.get_column("name")[0] if kreis_rows.height else kreis
     title = title or (
-        f"Ausländeranteil im Landkreis Ludwigsburg ({label}, {fmt_date(reference_date)})"
+        f"Ausländeranteil {metrics.in_area('Kreis', kreis_name)} "
+        f"({label}, {fmt_date(reference_date)})"
     )
     used = pop.filter((pl.col("source") == source) & (pl.col("reference_date") == reference_date))
     sources = _sources_text([(source, used)]) + (
