@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -45,8 +44,3 @@ def _cleanup_kernels():
     from workbench.reports.engine import shutdown_all
 
     shutdown_all()
-
-
-def copy_tree(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst)
-    return dst

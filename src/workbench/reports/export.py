@@ -76,11 +76,7 @@ def install_assets(out_dir: Path) -> Path:
     """Copy plotly.min.js and the stylesheet to ``out_dir/assets`` (only when changed)."""
     target = Path(out_dir) / ASSETS
     target.mkdir(parents=True, exist_ok=True)
-    sources = {
-        PLOTLY_JS: plotly_js_path(),
-        REPORT_CSS: None,
-    }
-    plotly_src = sources[PLOTLY_JS]
+    plotly_src = plotly_js_path()
     dst = target / PLOTLY_JS
     if not dst.exists() or dst.stat().st_size != plotly_src.stat().st_size:
         tmp = target / f".{PLOTLY_JS}.tmp"

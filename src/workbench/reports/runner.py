@@ -172,12 +172,14 @@ def inputs_fingerprint(data_dir: Path | None = None) -> str:
     data = Path(data_dir) if data_dir else paths.data_dir()
     parts: list[Any] = [
         _tree_stats(paths.PACKAGE_DIR, (".py", ".j2", ".css", ".json", ".yaml")),
-        _tree_stats(data / "raw"),
-        _tree_stats(paths.user_dir() if not data_dir else data / "user"),
-        _tree_stats(paths.catalogue_dir() if not data_dir else data / "catalogues"),
+        _tree_stats(data),  # raw files, published figures, user series, catalogues, store
     ]
+    # Locations that environment variables may move outside the data directory.
+    for extra in (paths.user_dir(), paths.catalogue_dir()):
+        if data not in extra.parents:
+            parts.append(_tree_stats(extra))
     db = paths.store_path()
-    if db.exists():
+    if db.exists() and data not in db.parents:
         st = db.stat()
         parts.append((str(db), st.st_mtime_ns, st.st_size))
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
