@@ -32,6 +32,7 @@ CSS = f"""
 .wb-ok {{ border-left-color: {PALETTE["green"]}; background: #e8f6f1; }}
 .wb-example {{ padding: 6px 12px; margin: 6px 0; border: 2px dashed {PALETTE["purple"]};
               font-weight: bold; font-size: 15px; }}
+.wb-dashboard .lm-TabBar-tab {{ max-width: none; flex: 0 1 auto; font-size: 15px; }}
 .wb-table table {{ border-collapse: collapse; font-size: 14px; }}
 .wb-table th, .wb-table td {{ padding: 3px 10px; border-bottom: 1px solid #ddd; }}
 .wb-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
