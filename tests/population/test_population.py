@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import polars as pl
@@ -29,7 +30,18 @@ SACHSENHEIM = "08118076"
 
 @pytest.fixture(scope="module")
 def pop() -> pl.DataFrame:
-    return load_population()
+    """Built from the raw files (parquet cache off), so the build path runs every session."""
+    saved = os.environ.get("WORKBENCH_POPULATION_CACHE")
+    os.environ["WORKBENCH_POPULATION_CACHE"] = "0"
+    population._build.cache_clear()
+    try:
+        return load_population()
+    finally:
+        population._build.cache_clear()
+        if saved is None:
+            del os.environ["WORKBENCH_POPULATION_CACHE"]
+        else:
+            os.environ["WORKBENCH_POPULATION_CACHE"] = saved
 
 
 def one(pop: pl.DataFrame, **where) -> dict:
