@@ -22,6 +22,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+PRINT_WIDTH_PX = 700
+
+
 def chromium_path() -> str:
     return os.environ.get("WORKBENCH_CHROMIUM", CHROMIUM)
 
@@ -54,7 +57,9 @@ class PdfPrinter:
         if self._browser is None:
             self.start()
         pdf.parent.mkdir(parents=True, exist_ok=True)
-        page = self._browser.new_page()
+        # Lay the page out at the printable A4 width (210 mm − 2 × 12 mm ≈ 700 CSS px), so the
+        # responsive plotly charts are drawn at the width they are printed at (not clipped).
+        page = self._browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
         try:
             page.goto(Path(html).resolve().as_uri(), wait_until="load", timeout=self.timeout_ms)
             # Every chart div must have been drawn by plotly.js (an <svg class="main-svg">).
