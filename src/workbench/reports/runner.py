@@ -496,6 +496,9 @@ def run_batch(
             # HTML was only needed as the PDF's source.
             (out / r.outputs.pop("html")).unlink(missing_ok=True)
             manifest["reports"][r.key] = asdict(r)
+    ipynb_dir = out / "ipynb"
+    if "ipynb" not in formats and ipynb_dir.is_dir() and not any(ipynb_dir.iterdir()):
+        ipynb_dir.rmdir()  # only needed for failed reports' diagnosis
     manifest["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     write_manifest(out, manifest)
     write_index(out, manifest, title)
