@@ -283,7 +283,11 @@ def observations_for(traeger_id: str | None = None, as_of: dt.date | None = None
         current = ObservationStore(path).current(traeger_id)
         if current.height:
             return current, False
-    tmp = Path(tempfile.mkdtemp(prefix="workbench-beispiel-")) / "beispiel.sqlite"
-    store = ObservationStore(tmp)
-    load_examples_into(store, as_of)
-    return store.current(traeger_id), True
+    # The temporary store only lives for this call: nothing is left behind in /tmp.
+    with tempfile.TemporaryDirectory(prefix="workbench-beispiel-") as tmp:
+        store = ObservationStore(Path(tmp) / "beispiel.sqlite")
+        try:
+            load_examples_into(store, as_of)
+            return store.current(traeger_id), True
+        finally:
+            store.close()

@@ -101,3 +101,14 @@ def test_observations_for_falls_back_to_examples_without_touching_default(tmp_pa
     assert used and obs.height > 0 and obs["is_example"].all()
     assert set(obs["traeger_id"]) == {"sachsenheim"}
     assert not missing.exists()
+
+
+def test_observations_for_leaves_no_temporary_store_behind(tmp_path, monkeypatch):
+    # Reports call this once per municipality; a leaked temp dir per call fills /tmp.
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    obs, used = ex.observations_for("sachsenheim", AS_OF, store_path=tmp_path / "none.sqlite")
+    assert used and obs.height > 0
+    assert list((tmp_path / "tmp").iterdir()) == []
