@@ -506,7 +506,9 @@ def _gv_rows(files: tuple[Path, ...], names: dict[str, str], kreis: str) -> pl.D
         municipal = gemeinden.select(
             pl.lit("Gemeinde").alias("level"),
             "ags",
-            pl.col("ags").replace_strict(names, default=None).alias("name"),
+            # Municipalities dissolved since (e.g. Gutsbezirk Münsingen, 08415086, until 2010)
+            # are missing from the current register: keep the name the extract itself gives.
+            pl.col("ags").replace_strict(names, default=pl.col("name")).alias("name"),
             "reference_date",
             "population",
         )

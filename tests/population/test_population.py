@@ -286,3 +286,12 @@ def test_model_for_another_bw_kreis():
     text = metrics.summary_text(boeblingen, ags)
     assert "Städten und Gemeinden im Landkreis Böblingen" in text
     assert "Im Landkreis Böblingen lag der Anteil" in text
+
+
+def test_model_keeps_municipalities_dissolved_since_with_their_extract_name():
+    """Gutsbezirk Münsingen (08415086) is in the 2009/2010 extracts only; its rows keep a name."""
+    reutlingen = load_population(kreis="08415")
+    gone = reutlingen.filter(pl.col("ags") == "08415086")
+    assert gone.height >= 1
+    assert gone["name"].null_count() == 0
+    assert all("Münsingen" in name for name in gone["name"])
