@@ -79,7 +79,7 @@ def test_summary_without_data_says_what_is_missing(tmp_path):
 
 
 def test_run_validates_builds_and_prints(tmp_path):
-    result = invoke("run", env={"WORKBENCH_USER_DIR": str(tmp_path)})
+    result = invoke("run", "--no-reports", "--no-serve", env={"WORKBENCH_USER_DIR": str(tmp_path)})
     assert result.exit_code == 0, result.output
     assert "alle in Ordnung" in result.output
     assert "Bevölkerungsmodell:" in result.output
@@ -100,3 +100,27 @@ def test_run_stops_on_invalid_user_file(tmp_path):
     assert "FEHLER  reihe.csv" in result.output
     assert "Zeile 2" in result.output
     assert "Bevölkerungsmodell:" not in result.output  # nothing built from bad input
+
+
+def test_run_renders_reports_for_the_last_full_year_then_serves(tmp_path, monkeypatch):
+    """The main run's order: checks, overview, reports, then dashboards (both stubbed here;
+    they have their own tests in tests/reports and tests/dashboards)."""
+    from workbench.commands import run as run_module
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(run_module, "render_reports", lambda year: calls.append(("reports", year))
+                        or True)
+    monkeypatch.setattr(run_module, "serve_dashboards", lambda port: calls.append(("serve", port)))
+    result = invoke("run", "--port", "8899", env={"WORKBENCH_USER_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert calls == [("reports", run_module.default_report_year()), ("serve", 8899)]
+    assert result.output.index("Bevölkerungsmodell:") < result.output.index("4. Berichte")
+
+
+def test_default_report_year_is_the_last_complete_year():
+    import datetime as dt
+
+    from workbench.commands.run import default_report_year
+
+    assert default_report_year(dt.date(2026, 11, 21)) == 2025
+    assert default_report_year(dt.date(2027, 1, 1)) == 2026

@@ -1,11 +1,12 @@
-"""``workbench run``: the main run – check the data, build the population model, print the overview.
+"""``workbench run``: the main run on the shipped data.
 
-Kept as small steps in :func:`run_steps` so later steps (reports, dashboards) are added as one
-function each.
+Check the data, build the population model, print the overview, render all reports, then serve
+the dashboards. Each step is one function called from :func:`run_steps`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -66,7 +67,35 @@ def print_summary(pop: pl.DataFrame) -> None:
     click.echo(format_overview(metrics.overview_table(pop), pop))
 
 
-def run_steps() -> int:
+def default_report_year(today: dt.date | None = None) -> int:
+    """The yearly report covers the last complete calendar year."""
+    return (today or dt.date.today()).year - 1
+
+
+def render_reports(year: int, out_dir: Path | None = None) -> bool:
+    """All 39 municipal reports + the Kreis overview; PDFs only where Chromium is installed."""
+    from workbench.reports.pdf import chromium_path
+    from workbench.reports.runner import FORMATS, render_all
+
+    formats = list(FORMATS)
+    if not Path(chromium_path()).exists():
+        formats = [f for f in formats if f != "pdf"]
+        click.secho(f"Hinweis: {chromium_path()} fehlt – Berichte ohne PDF "
+                    "(apt-get install chromium).", fg="yellow")
+    result = render_all(year, out_dir, formats=formats)
+    click.echo(result.summary())
+    return not result.failed
+
+
+def serve_dashboards(port: int | None = None) -> None:
+    """Serve the Voila dashboards (prints their URLs) until Ctrl+C."""
+    from workbench.dashboards.server import DEFAULT_PORT, serve
+
+    serve(port=port or DEFAULT_PORT, block=True)
+
+
+def run_steps(*, year: int | None = None, reports: bool = True, serve: bool = True,
+              port: int | None = None) -> int:
     """All steps of the main run in order; returns the exit code (0 = everything fine)."""
     click.secho("1. Daten prüfen", bold=True)
     if not validate_inputs():
@@ -77,10 +106,24 @@ def run_steps() -> int:
     pop = build_population()
     click.secho("3. Übersicht der Städte und Gemeinden", bold=True)
     print_summary(pop)
-    return 0
+    code = 0
+    if reports:
+        year = year or default_report_year()
+        click.secho(f"4. Berichte {year} erzeugen (39 Gemeinden + Kreisübersicht)", bold=True)
+        if not render_reports(year):
+            code = 1
+    if serve:
+        click.secho("5. Dashboards starten", bold=True)
+        serve_dashboards(port)
+    return code
 
 
 @click.command("run")
-def run() -> None:
-    """Hauptlauf: Daten prüfen, Bevölkerungsmodell aufbauen, Übersicht ausgeben."""
-    raise SystemExit(run_steps())
+@click.option("--year", type=int, default=None,
+              help="Berichtsjahr (Standard: letztes abgeschlossenes Jahr).")
+@click.option("--no-reports", is_flag=True, help="Keine Berichte erzeugen.")
+@click.option("--no-serve", is_flag=True, help="Dashboards nicht starten.")
+@click.option("--port", type=int, default=None, help="Port der Dashboards.")
+def run(year: int | None, no_reports: bool, no_serve: bool, port: int | None) -> None:
+    """Hauptlauf: Daten prüfen, Übersicht ausgeben, Berichte erzeugen, Dashboards starten."""
+    raise SystemExit(run_steps(year=year, reports=not no_reports, serve=not no_serve, port=port))
