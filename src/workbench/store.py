@@ -35,6 +35,7 @@ import random
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -141,6 +142,42 @@ BUSY_TIMEOUT_MS = 5_000
 
 # Connections inherited by a forked child; kept referenced so they are never closed there.
 _INHERITED: list[sqlite3.Connection] = []
+# Every open store of this process, so the fork hooks below can reach their connections.
+_LIVE_STORES: weakref.WeakSet[ObservationStore] = weakref.WeakSet()
+
+
+def _release_before_fork() -> None:
+    """Close idle connections before ``fork()``; their owners reopen them lazily.
+
+    SQLite keeps per-process lock and WAL-index state. A child forked while a connection is
+    open inherits that state and then skips taking its own WAL-index lock; when the parent
+    later closes what it believes is the last connection, it checkpoints and deletes the WAL
+    under the child's feet and the child's commits vanish without an error (reproduced in
+    tests/handlungsfelder/test_store_concurrency.py). With no connection open at fork time
+    the child starts clean. A connection inside a transaction (another thread writing right
+    now) cannot be closed; it is left alone and never used by the child.
+    """
+    for store in list(_LIVE_STORES):
+        store._release_idle_connections()
+
+
+def _reset_after_fork_in_child() -> None:
+    # Another thread may have held a store's lock at fork time; it does not exist here.
+    for store in list(_LIVE_STORES):
+        store._lock = threading.Lock()
+
+
+os.register_at_fork(before=_release_before_fork, after_in_child=_reset_after_fork_in_child)
+
+
+def _close_own_connections(open_conns: list[tuple[int, sqlite3.Connection]]) -> None:
+    """Finalizer: close this process's connections of a collected store right away (a
+    sqlite3 connection otherwise lingers until the cyclic GC runs, at an arbitrary moment)."""
+    pid = os.getpid()
+    for owner, conn in list(open_conns):
+        if owner == pid:
+            conn.close()
+    open_conns.clear()
 MAX_RETRIES = 5
 
 
@@ -278,6 +315,10 @@ class ObservationStore:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[tuple[int, sqlite3.Connection]] = []
+        # Bumped when the fork hook closes connections: threads then open a fresh one.
+        self._generation = 0
+        _LIVE_STORES.add(self)
+        weakref.finalize(self, _close_own_connections, self._open)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._retry(self._migrate)
 
@@ -304,22 +345,37 @@ class ObservationStore:
         WAL database checkpoints and fsyncs — 10+ ms per call if done every time)."""
         state = getattr(self._local, "conn", None)
         pid = os.getpid()
-        if state is not None and state[0] == pid:
-            return state[1]
-        if state is not None:
+        if state is not None and state[0] == pid and state[1] == self._generation:
+            return state[2]
+        if state is not None and state[0] != pid:
             # Inherited over fork: never use or close it here (SQLite forbids both).
-            _INHERITED.append(state[1])
+            _INHERITED.append(state[2])
         conn = self._connect()
-        self._local.conn = (pid, conn)
+        self._local.conn = (pid, self._generation, conn)
         with self._lock:
             self._open.append((pid, conn))
         return conn
+
+    def _release_idle_connections(self) -> None:
+        """Close this process's connections that are not inside a transaction."""
+        pid = os.getpid()
+        with self._lock:
+            keep, idle = [], []
+            for owner, conn in self._open:
+                busy = owner != pid or conn.in_transaction
+                (keep if busy else idle).append((owner, conn))
+            self._open[:] = keep
+            if idle:
+                self._generation += 1
+        for _, conn in idle:
+            conn.close()
 
     def close(self) -> None:
         """Close this process's connections (optional; they also close when collected)."""
         with self._lock:
             mine = [c for pid, c in self._open if pid == os.getpid()]
-            self._open = [(pid, c) for pid, c in self._open if pid != os.getpid()]
+            # In place: the finalizer holds this very list.
+            self._open[:] = [(pid, c) for pid, c in self._open if pid != os.getpid()]
         for conn in mine:
             conn.close()
         self._local = threading.local()
