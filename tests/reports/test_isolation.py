@@ -50,9 +50,9 @@ def test_warm_output_equals_fresh_kernel_output(leck):
 def test_report_on_warm_kernel_identical_to_fresh_kernel():
     """The real report: Sachsenheim after Ludwigsburg on a warm kernel == fresh kernel."""
     nb = str(notebook_path(GEMEINDE_NOTEBOOK))
-    execute_report(nb, {"gemeinde": "Ludwigsburg", "berichtsjahr": 2024})
-    warm = execute_report(nb, {"gemeinde": "Sachsenheim", "berichtsjahr": 2024})
-    fresh = execute_report(nb, {"gemeinde": "Sachsenheim", "berichtsjahr": 2024},
+    execute_report(nb, {"gemeinde": "Ludwigsburg", "berichtsjahr": 2025})
+    warm = execute_report(nb, {"gemeinde": "Sachsenheim", "berichtsjahr": 2025})
+    fresh = execute_report(nb, {"gemeinde": "Sachsenheim", "berichtsjahr": 2025},
                            engine_name="nbclient")
     assert normalise_notebook(warm) == normalise_notebook(fresh)
     assert normalise_html(notebook_to_html(warm, "t")) == normalise_html(
