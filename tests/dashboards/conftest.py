@@ -39,7 +39,7 @@ def free_port() -> int:
 def require_chromium() -> None:
     if Path(CHROMIUM).exists():
         return
-    message = f"{CHROMIUM} fehlt: Browser-Tests brauchen Debians chromium (apt-get install chromium)"
+    message = f"{CHROMIUM} fehlt: Browser-Tests brauchen Debians chromium (apt-get install)"
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)

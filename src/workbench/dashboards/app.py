@@ -19,6 +19,7 @@ import html
 import os
 import re
 import sys
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -64,42 +65,48 @@ class WorkbenchKernelManager(AsyncMappingKernelManager):
 
     Voila's pool already exempts kernels *waiting in the pool*. The gap: a pooled kernel that
     idled longer than ``cull_idle_timeout`` is popped for a visitor, is no longer in the pool,
-    has no websocket yet and an old ``last_activity`` – the next culler tick kills it and the
-    page hangs on ``404 Kernel does not exist``. Here a kernel that has never had a client
-    connection gets its idle clock restarted the first time the culler sees it outside the
-    pool, so it has a full ``cull_idle_timeout`` to be connected. Kernels that were connected
-    and are idle with no connection left (tab closed) are culled as usual.
+    has no websocket yet (the browser is still loading the page's JavaScript) and an old
+    ``last_activity`` – the next culler tick kills it and the page hangs on
+    ``404 Kernel does not exist``. Here a kernel that has never had a client connection is
+    left alone for ``connect_grace`` seconds (at least ``cull_idle_timeout``) from the first
+    time the culler sees it outside the pool; only then is it treated as abandoned. Kernels
+    that were connected and have no connection left (tab closed) are culled as usual.
     """
+
+    connect_grace = Integer(
+        120,
+        config=True,
+        help="Seconds a handed-out kernel may wait for its browser before it can be culled.",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._ever_connected: set[str] = set()
-        self._grace_started: set[str] = set()
+        self._released_at: dict[str, float] = {}
 
     def notify_connect(self, kernel_id: str) -> None:
         self._ever_connected.add(kernel_id)
         super().notify_connect(kernel_id)
 
     async def cull_kernel_if_idle(self, kernel_id: str):
-        from jupyter_server._tz import utcnow
-
         kernel = self._kernels.get(kernel_id)
         if kernel is None:
             return None
         if (
             kernel_id not in self._ever_connected
-            and kernel_id not in self._grace_started
             and getattr(kernel, "execution_state", None) != "dead"
         ):
-            self._grace_started.add(kernel_id)
-            kernel.last_activity = utcnow()
-            self.log.info("Kernel %s not yet connected: idle clock restarted", kernel_id)
-            return None
+            now = time.monotonic()
+            first_seen = self._released_at.setdefault(kernel_id, now)
+            if first_seen == now:
+                self.log.info("Kernel %s not yet connected: culling deferred", kernel_id)
+            if now - first_seen < max(self.connect_grace, self.cull_idle_timeout):
+                return None
         return await super().cull_kernel_if_idle(kernel_id)
 
     async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
         self._ever_connected.discard(kernel_id)
-        self._grace_started.discard(kernel_id)
+        self._released_at.pop(kernel_id, None)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
 

@@ -174,11 +174,24 @@ class DashboardServer:
         voila = config.get("VoilaConfiguration", {})
         return int(voila.get("default_pool_size", 1)) if voila.get("preheat_kernel") else 0
 
+    def ready_kernels(self) -> int:
+        """Pre-heated kernels that finished their notebook and wait for a visitor now
+        (ready markers written by the kernels minus kernels handed to visitors)."""
+        log = self.output()
+        return log.count(READY_MARKER) - log.count("Using pre-heated kernel")
+
     def wait_for_pools(self, timeout: float = 180.0) -> bool:
         """Wait until every pre-heated kernel has run its notebook up to the point where it
         waits for a visitor (the dashboards print a marker to the server log there)."""
         expected = self.configured_pool_size() * len(self.notebooks())
-        return self.wait_for_log(READY_MARKER, count=expected, timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ready_kernels() >= expected:
+                return True
+            if self.process is None or self.process.poll() is not None:
+                return False
+            time.sleep(0.2)
+        return False
 
     def stop(self, timeout: float = 15.0) -> None:
         proc = self.process
