@@ -1,0 +1,210 @@
+"""Benchmark: how fast a manager sees the Ausländeranteil dashboard, workbench vs plain Voila.
+
+Both servers serve the same notebook (``dashboards/auslaenderanteil.ipynb``) in one run:
+
+* ``voila``     – default Voila 0.5 (``voila notebook.ipynb``): a kernel starts and the notebook
+                  runs when the request arrives;
+* ``workbench`` – ``workbench dashboards`` (pre-heated kernels, cache headers, gzip, local
+                  Font Awesome).
+
+Measured in headless Chromium with one browser context per server reused across visits (a
+returning manager: browser cache warm after one warm-up visit): time from navigation start
+until the municipality selector, the key figures and all three charts are visible; then the
+time from choosing another municipality until the displayed share and the trend chart show
+it. Kernel memory (RSS of the kernel processes) is read with psutil.
+
+Run: ``.venv/bin/python bench/bench_dashboards.py [--runs 5] [--pool-size 2]``
+Prints medians and ratios; writes ``bench/results/dashboards.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from workbench.dashboards.server import DashboardServer  # noqa: E402
+from workbench.formatting import fmt_percent  # noqa: E402
+from workbench.metrics import key_figures  # noqa: E402
+from workbench.population import load_population  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+NOTEBOOK = "auslaenderanteil.ipynb"
+VISIBLE = (
+    "() => document.querySelector('.wb-gemeinde-search input')"
+    " && document.querySelector('[data-testid=share]')"
+    " && document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3"
+)
+SWITCH_TO = ["Kornwestheim", "Ludwigsburg", "Sachsenheim", "Pleidelsheim", "Tamm", "Asperg"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kernel_rss_mib(server_pid: int) -> list[float]:
+    out = []
+    for child in psutil.Process(server_pid).children(recursive=True):
+        try:
+            if "ipykernel" in " ".join(child.cmdline()):
+                out.append(child.memory_info().rss / 2**20)
+        except psutil.Error:
+            pass
+    return out
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(url)
+
+
+def visit(context, url: str) -> tuple[float, object]:
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=180_000)
+    page.wait_for_function(VISIBLE, timeout=180_000, polling=25)
+    return time.perf_counter() - start, page
+
+
+def switch_times(page, pop, n: int) -> list[float]:
+    times = []
+    for name in SWITCH_TO[:n]:
+        ags = next(r["ags"] for r in pop.filter(pop["name"] == name).iter_rows(named=True))
+        expected = fmt_percent(key_figures(pop, ags)["zensus_share"])
+        search = page.locator(".wb-gemeinde-search input")
+        search.fill(name)
+        start = time.perf_counter()
+        search.press("Enter")
+        page.wait_for_function(
+            "([v, n]) => document.querySelector('[data-testid=share]').innerText.trim() === v"
+            " && [...document.querySelectorAll('.gtitle')].some(t => t.textContent.includes(n))",
+            arg=[expected, name], timeout=30_000, polling="raf")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed visits per server")
+    parser.add_argument("--pool-size", type=int, default=2)
+    parser.add_argument("--switches", type=int, default=6)
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    pop = load_population()
+    work = Path(tempfile.mkdtemp(prefix="bench-dash-"))
+    shutil.copy(ROOT / "dashboards" / NOTEBOOK, work / NOTEBOOK)
+    results: dict = {"runs": args.runs, "pool_size": args.pool_size, "cpus": os.cpu_count(),
+                     "load_avg_start": os.getloadavg()[0]}
+    query = "?gemeinde=08118063"
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+
+        # ---- plain Voila ------------------------------------------------------------------
+        port = free_port()
+        plain = subprocess.Popen(
+            [sys.executable, "-m", "voila", str(work / NOTEBOOK), f"--port={port}",
+             "--no-browser", "--Voila.ip=127.0.0.1"],
+            cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/voila/static/voila.js", plain)
+            ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+            _, page = visit(ctx, f"http://127.0.0.1:{port}/{query}")  # warm the cache
+            page.close()
+            plain_times = []
+            for _ in range(args.runs):
+                t, page = visit(ctx, f"http://127.0.0.1:{port}/{query}")
+                plain_times.append(t)
+                page.close()
+            results["voila_kernel_rss_mib"] = kernel_rss_mib(plain.pid)
+            ctx.close()
+        finally:
+            os.killpg(plain.pid, 15)
+            plain.wait(timeout=30)
+
+        # ---- workbench dashboards ---------------------------------------------------------
+        server = DashboardServer(port=free_port(), dashboards_dir=work,
+                                 config_dir=ROOT / "dashboards", pool_size=args.pool_size)
+        server.start(timeout=120)
+        try:
+            assert server.wait_for_pools(timeout=300)
+            idle = kernel_rss_mib(server.process.pid)
+            results["workbench_idle_pool_kernel_rss_mib"] = idle
+            results["server_rss_mib"] = psutil.Process(server.process.pid).memory_info().rss / 2**20
+            ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+            url = f"{server.base_url}voila/render/{NOTEBOOK}{query}"
+            _, page = visit(ctx, url)  # warm the cache
+            page.close()
+            wb_times = []
+            for _ in range(args.runs):
+                # a visitor arriving when the pool is ready (pool refills in the background)
+                server.wait_for_pools(timeout=300)
+                t, page = visit(ctx, url)
+                wb_times.append(t)
+                if len(wb_times) == 1:
+                    switches = switch_times(page, pop, args.switches)
+                    results["kernel_rss_mib_in_use"] = kernel_rss_mib(server.process.pid)
+                page.close()
+            ctx.close()
+        finally:
+            server.stop()
+        browser.close()
+
+    med_plain, med_wb = statistics.median(plain_times), statistics.median(wb_times)
+    results.update(
+        voila_s=plain_times, workbench_s=wb_times, switch_s=switches,
+        voila_median_s=med_plain, workbench_median_s=med_wb,
+        speedup=med_plain / med_wb, switch_median_s=statistics.median(switches),
+        load_avg_end=os.getloadavg()[0],
+    )
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dashboards.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+    per_kernel = statistics.mean(results["workbench_idle_pool_kernel_rss_mib"] or [0])
+    print(f"Ausländeranteil dashboard, {args.runs} visits each, browser cache warm "
+          f"(load average {results['load_avg_start']:.1f} → {results['load_avg_end']:.1f})")
+    plain_list = [round(t, 2) for t in plain_times]
+    print(f"  default Voila       : median {med_plain:6.2f} s  {plain_list}")
+    print(f"  workbench dashboards: median {med_wb:6.2f} s  {[round(t, 2) for t in wb_times]}"
+          f"  (pool_size={args.pool_size})")
+    print(f"  speed-up            : {med_plain / med_wb:5.1f}x  (target ≥ 3x, ≤ 1,5 s)")
+    print(f"  switch municipality : median {1000 * results['switch_median_s']:6.0f} ms "
+          f"{[round(1000 * t) for t in switches]} (target ≤ 150 ms)")
+    print(f"  kernel RSS          : {per_kernel:.0f} MiB per pre-heated kernel (idle), "
+          f"default Voila kernel {statistics.mean(results['voila_kernel_rss_mib'] or [0]):.0f} "
+          f"MiB; server process {results['server_rss_mib']:.0f} MiB")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
