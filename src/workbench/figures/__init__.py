@@ -7,6 +7,8 @@ separators and a colour-blind safe palette (Okabe–Ito). Area modules:
 
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 
 from workbench.formatting import PLOTLY_SEPARATORS
@@ -57,14 +59,34 @@ def apply_style(fig: go.Figure, *, title: str | None = None, height: int = 420) 
     return fig
 
 
-def add_source(fig: go.Figure, text: str) -> go.Figure:
-    """Put 'Quelle: …' (with reference date) under the plot area, as every chart must."""
+# Characters per source line at 11 px: fits the plot area of a ~900 px wide chart even when
+# wide y labels (ranking of 39 names) push the plot area to the right.
+SOURCE_WRAP = 95
+
+
+def wrap_sources(lines: list[str], width: int = SOURCE_WRAP) -> str:
+    """Join source lines (duplicates dropped) into annotation text wrapped with ``<br>``."""
+    out: list[str] = []
+    for line in dict.fromkeys(lines):
+        # A no-break space keeps "Stand 31.12.2023" on one line.
+        line = line.replace("Stand ", "Stand\u00a0")
+        out += textwrap.wrap(line, width, subsequent_indent="   ", break_on_hyphens=False)
+    return "<br>".join(out)
+
+
+def add_source(fig: go.Figure, text: str, *, axis_px: int = 52) -> go.Figure:
+    """Put 'Quelle: …' (with reference date) under the plot area, as every chart must.
+
+    Placed ``axis_px`` pixels below the plot area (room for tick labels and the axis title),
+    so it sits right whatever the figure's height.
+    """
     fig.add_annotation(
         text=text,
         xref="paper",
         yref="paper",
         x=0,
-        y=-0.12,
+        y=0,
+        yshift=-axis_px,
         xanchor="left",
         yanchor="top",
         showarrow=False,
@@ -72,3 +94,13 @@ def add_source(fig: go.Figure, text: str) -> go.Figure:
         font={"size": 11, "color": "#444444"},
     )
     return fig
+
+
+def finish(
+    fig: go.Figure, sources: str, *, title: str | None, height: int, axis_px: int = 52
+) -> go.Figure:
+    """Style the figure and reserve a bottom margin for the axis and every source line."""
+    apply_style(fig, title=title, height=height)
+    n_lines = sources.count("<br>") + 1
+    fig.update_layout(margin={"b": axis_px + 10 + 16 * n_lines})
+    return add_source(fig, sources, axis_px=axis_px)

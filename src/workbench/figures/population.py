@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import textwrap
 from typing import Any
 
 import plotly.graph_objects as go
@@ -19,7 +18,7 @@ import polars as pl
 from plotly.colors import sample_colorscale
 
 from workbench import metrics
-from workbench.figures import AREA_COLOURS, PALETTE, add_source, apply_style
+from workbench.figures import AREA_COLOURS, PALETTE, finish, wrap_sources
 from workbench.formatting import fmt_date, fmt_int, fmt_percent, fmt_points
 from workbench.population import (
     ESTIMATED,
@@ -42,34 +41,10 @@ def _span(frame: pl.DataFrame) -> str:
     return fmt_date(last) if first == last else f"{fmt_date(first)}–{fmt_date(last)}"
 
 
-SOURCE_WRAP = 125  # characters per source line (11 px font fits ~950 px)
-
-
-def _wrap(lines: list[str]) -> str:
-    out: list[str] = []
-    for line in dict.fromkeys(lines):
-        # A no-break space keeps "Stand 31.12.2023" on one line.
-        line = line.replace("Stand ", "Stand\u00a0")
-        out += textwrap.wrap(line, SOURCE_WRAP, subsequent_indent="   ", break_on_hyphens=False)
-    return "<br>".join(out)
-
-
 def _sources_text(used: list[tuple[str, pl.DataFrame]]) -> str:
-    return _wrap([citation(source, _span(rows)) for source, rows in used if rows.height])
+    return wrap_sources([citation(source, _span(rows)) for source, rows in used if rows.height])
 
 
-def _finish(fig: go.Figure, sources: str, *, title: str | None, height: int) -> go.Figure:
-    apply_style(fig, title=title, height=height)
-    n_lines = sources.count("<br>") + 1
-    # Room under the plot for the x axis (about 55 px) and every source line (16 px each).
-    bottom = 62 + 16 * n_lines
-    top = fig.layout.margin.t or 30
-    fig.update_layout(margin={"b": bottom})
-    add_source(fig, sources)
-    # add_source puts the note at a fixed share of the plot height; pin it below the axis
-    # instead, so tall charts (ranking of 39) do not push it out of the figure.
-    fig.layout.annotations[-1].y = -52 / max(height - top - bottom, 1)
-    return fig
 
 
 def _hover(name: str, status: str) -> str:
@@ -195,10 +170,11 @@ def trend_chart(
         )
     fig.update_yaxes(title_text=SHARE_AXIS, rangemode="tozero", ticksuffix=" %")
     # Year-end values: tick labels sit on 31.12., so "2023" labels the value of 31.12.2023.
+    # tickangle=0: rotated labels would run into the source lines below the axis.
     fig.update_xaxes(title_text="Stichtag (31.12. des Jahres)", tickformat="%Y",
-                     tick0="2011-12-31", dtick="M24")
+                     tick0="2011-12-31", dtick="M24", tickangle=0)
     title = title or f"Ausländeranteil {name} im Vergleich"
-    fig = _finish(fig, _sources_text(used), title=title, height=height)
+    fig = finish(fig, _sources_text(used), title=title, height=height)
     # Legend at the right: a top legend with five entries would run into the title.
     fig.update_layout(
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top",
@@ -269,7 +245,7 @@ def ranking_chart(
         f"Ausländeranteil der Städte und Gemeinden ({label}, {fmt_date(reference_date)})"
     )
     used = pop.filter((pl.col("source") == source) & (pl.col("reference_date") == reference_date))
-    return _finish(fig, _sources_text([(source, used)]), title=title,
+    return finish(fig, _sources_text([(source, used)]), title=title,
                    height=130 + 19 * ordered.height)
 
 
@@ -369,7 +345,7 @@ def choropleth_map(
     sources = _sources_text([(source, used)]) + (
         "<br>Grenzen: © GeoBasis-DE / BKG 2013 (Daten verändert), dl-de/by-2-0"
     )
-    fig = _finish(fig, sources, title=title, height=height)
+    fig = finish(fig, sources, title=title, height=height)
     fig.update_layout(plot_bgcolor="white", margin={"l": 10, "r": 10})
     return fig
 
@@ -440,10 +416,10 @@ def key_figure_table(pop: pl.DataFrame, ags: str, *, title: str | None = None) -
     series_source = metrics.key_figures(pop, ags)["series_source"]
     if series_source:
         keys.append(series_source)
-    sources = _wrap([citation(k) for k in keys])
+    sources = wrap_sources([citation(k) for k in keys])
     title = title or f"Kennzahlen {name}"
     height = 130 + 34 * len(rows) + 16 * (sources.count("<br>") + 1)
-    fig = _finish(fig, sources, title=title, height=height)
+    fig = finish(fig, sources, title=title, height=height)
     fig.update_layout(margin={"l": 10, "r": 10})
     return fig
 
@@ -477,9 +453,9 @@ def overview_figure(pop: pl.DataFrame, *, sort: str = "name", title: str | None 
     if table.filter(pl.col("latest_status") == ESTIMATED).height:
         lines.append("* geschätzt: Zensus-2022-Anteil der Gemeinde fortgeschrieben mit der "
                      "Kreisentwicklung (Regionalatlas); keine amtliche Gemeindezahl.")
-    sources = _wrap(lines)
+    sources = wrap_sources(lines)
     title = title or "Städte und Gemeinden im Landkreis Ludwigsburg"
     height = 110 + 24 * (len(rows) + 1) + 16 * (sources.count("<br>") + 1) + 40
-    fig = _finish(fig, sources, title=title, height=height)
+    fig = finish(fig, sources, title=title, height=height)
     fig.update_layout(margin={"l": 10, "r": 10})
     return fig

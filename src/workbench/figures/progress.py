@@ -17,13 +17,12 @@ import plotly.graph_objects as go
 import polars as pl
 
 from workbench.catalogue import Catalogue, indicators_frame
-from workbench.figures import PALETTE, STATUS_COLOURS, add_source, apply_style
+from workbench.figures import PALETTE, STATUS_COLOURS, finish, wrap_sources
 from workbench.formatting import SUPPRESSED, fmt_date, fmt_int, fmt_number
 from workbench.progress import STATUSES
 from workbench.suppression import is_primary
 
 EXAMPLE_NOTE = "Messwerte: Beispieldaten (generiert, keine amtlichen Werte)"
-SOURCE_WRAP = 95  # plot area starts after the wide y labels
 
 
 def wrap(text: str, width: int = 45) -> str:
@@ -38,21 +37,9 @@ def source_text(documents: Iterable[str], as_of: dt.date | None, *, examples: bo
         parts.append(EXAMPLE_NOTE)
     if as_of is not None:
         parts.append(f"Stand: {fmt_date(as_of)}")
-    lines: list[str] = []
-    for part in parts:
-        lines += textwrap.wrap(part, SOURCE_WRAP, subsequent_indent="   ")
-    return "<br>".join(lines)
+    return wrap_sources(parts)
 
 
-def _finish(fig: go.Figure, sources: str, *, title: str | None, height: int) -> go.Figure:
-    apply_style(fig, title=title, height=height)
-    n_lines = sources.count("<br>") + 1
-    bottom = 62 + 16 * n_lines
-    top = fig.layout.margin.t or 30
-    fig.update_layout(margin={"b": bottom})
-    add_source(fig, sources)
-    fig.layout.annotations[-1].y = -52 / max(height - top - bottom, 1)
-    return fig
 
 
 def _documents(progress: pl.DataFrame, catalogues: Iterable[Catalogue] | None) -> list[str]:
@@ -94,7 +81,7 @@ def status_overview_chart(
     sources = source_text(_documents(progress, [catalogue] if catalogue else None), as_of,
                           examples=_any_example(progress))
     title = title or f"Status der Indikatoren je Handlungsfeld, Stand {fmt_date(as_of)}"
-    return _finish(fig, sources, title=title, height=140 + 70 * max(len(order), 1))
+    return finish(fig, sources, title=title, height=140 + 70 * max(len(order), 1))
 
 
 def _value_text(row: dict, suppress: bool) -> str:
@@ -165,7 +152,7 @@ def indicator_progress_chart(
     if title is None:
         name = records[0]["massnahme"] if massnahme_id is not None and records else "Indikatoren"
         title = wrap(f"Fortschritt: {name}", 80)
-    return _finish(fig, sources, title=title, height=170 + 60 * max(len(records), 1))
+    return finish(fig, sources, title=title, height=170 + 60 * max(len(records), 1))
 
 
 def indicator_timeseries_chart(
@@ -228,7 +215,7 @@ def indicator_timeseries_chart(
     docs = ([catalogue.source_label()] if catalogue
             else [f"{indicator.get('traeger_name', '')}: {indicator.get('source') or ''}"])
     sources = source_text(docs, stand, examples=_any_example(obs))
-    return _finish(fig, sources, title=title or wrap(indicator["indicator"], 80), height=430)
+    return finish(fig, sources, title=title or wrap(indicator["indicator"], 80), height=430)
 
 
 def zeitplan_chart(
@@ -280,7 +267,7 @@ def zeitplan_chart(
          "1/3/4 Jahre ab Beginn)"], as_of or plan.beginn, examples=False)
     title = title or (f"Zeitplan {plan.beginn.year}–{plan.ende.year}: Maßnahmen und "
                       f"Evaluation alle {plan.evaluation_jahre} Jahre")
-    _finish(fig, sources, title=title, height=260 + 48 * massnahmen.height)
+    finish(fig, sources, title=title, height=260 + 48 * massnahmen.height)
     # Title, legend (one entry per Handlungsfeld) and evaluation labels need their own rows.
     fig.update_layout(margin={"t": 150},
                       legend={"y": 1.0, "yanchor": "bottom", "yref": "container", "x": 0,
@@ -326,4 +313,4 @@ def evaluation_chart(
     sources = source_text([*docs, f"Statuswechsel: {better} verbessert, {worse} verschlechtert"],
                           date_b, examples=_any_example(snapshot))
     title = title or f"Evaluation: Status am {fmt_date(date_a)} und {fmt_date(date_b)}"
-    return _finish(fig, sources, title=title, height=180 + 75 * len(ys))
+    return finish(fig, sources, title=title, height=180 + 75 * len(ys))
