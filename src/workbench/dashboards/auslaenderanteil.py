@@ -24,7 +24,6 @@ from workbench.dashboards.base import (
     query_params,
     show_figure,
     source_line,
-    sync_figure,
 )
 from workbench.figures import AREA_COLOURS
 from workbench.figures import population as popfig
@@ -148,7 +147,7 @@ class AuslaenderanteilDashboard:
         self.kpis = html_widget("", "wb-kpis")
         self.trend_out = w.Output()
         self.ranking_out = w.Output()
-        self.map = self._build_map()
+        self.map_box = self._build_map()
         self.table = html_widget("", "wb-table")
         self.downloads = w.HTML("")
         self._build_table()
@@ -176,7 +175,7 @@ class AuslaenderanteilDashboard:
                     '<div class="wb-figure-label">Durchgezogen = amtlich, gestrichelt = '
                     "geschätzt, gepunktet = Projektion (keine Prognose).</div>"
                 ),
-                self.map,
+                self.map_box,
                 self.ranking_out,
                 w.HTML("<h3>Alle Städte und Gemeinden</h3>"),
                 self.downloads,
@@ -188,12 +187,11 @@ class AuslaenderanteilDashboard:
         self.select(ags or self.ags, _force=True)
 
     # ---- construction ------------------------------------------------------------------
-    def _build_map(self) -> go.FigureWidget:
+    def _build_map(self) -> w.Box:
         base = popfig.choropleth_map(self.pop, None, source=MAP_SOURCE, height=520)
-        fig = go.FigureWidget(base)
-        fig.update_layout(clickmode="event")
-        # Overlay outline of the selected municipality (updated on selection, no fill).
-        fig.add_trace(
+        base.update_layout(clickmode="event")
+        # Overlay outline of the selected municipality (no fill), set per selection.
+        base.add_trace(
             go.Scatter(
                 x=[],
                 y=[],
@@ -204,13 +202,29 @@ class AuslaenderanteilDashboard:
                 name="Auswahl",
             )
         )
+        self._map_base = base
         self._polygons: dict[str, tuple[list, list]] = {}
-        for trace in fig.data:
+        for trace in base.data:
             ags = self.ags_by_name.get(trace.name or "")
             if ags is not None and trace.fill == "toself":
                 self._polygons[ags] = (list(trace.x), list(trace.y))
+        self.map: go.FigureWidget | None = None
+        return w.Box(layout=w.Layout(width="100%"))
+
+    def _show_map(self, ags: str) -> None:
+        """A new FigureWidget per selection: plotly's edit messages to an existing one do not
+        reach the browser view in Voila (checked in Chromium), a new widget's state does."""
+        fig = go.Figure(self._map_base)
+        xs, ys = self._polygons.get(ags, ([], []))
+        fig.data[-1].x, fig.data[-1].y = xs, ys
+        widget = go.FigureWidget(fig)
+        for trace in widget.data:
+            if trace.name in self.ags_by_name and trace.fill == "toself":
                 trace.on_click(self._on_map_click)
-        return fig
+        old, self.map = self.map, widget
+        self.map_box.children = [widget]
+        if old is not None:
+            old.close()
 
     def _build_table(self) -> None:
         frame = overview_export_frame(self.pop)
@@ -313,10 +327,7 @@ class AuslaenderanteilDashboard:
         self.figures["ranking"] = popfig.ranking_chart(self.pop, ags, source=MAP_SOURCE)
         show_figure(self.trend_out, self.figures["trend"])
         show_figure(self.ranking_out, self.figures["ranking"])
-        xs, ys = self._polygons.get(ags, ([], []))
-        with self.map.batch_update():
-            self.map.data[-1].x = xs
-            self.map.data[-1].y = ys
+        self._show_map(ags)
         if self.search.value != name:
             self.search.value = name
 
@@ -358,5 +369,4 @@ class AuslaenderanteilDashboard:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        sync_figure(self.map)
         display(self.widget)

@@ -1,11 +1,11 @@
-"""Minimal dropdown + chart dashboard: the benchmark's baseline workload (no project data)."""
+"""Minimal dropdown + chart dashboard: a light workload for server tests (no project data)."""
 
 from __future__ import annotations
 
 import ipywidgets as w
 import plotly.graph_objects as go
 
-from workbench.dashboards.base import header, query_params, source_line, sync_figure
+from workbench.dashboards.base import header, query_params, show_figure, source_line
 from workbench.figures import PALETTE, apply_style
 
 AREAS = {
@@ -20,16 +20,13 @@ class DemoDashboard:
 
     def __init__(self, area: str | None = None) -> None:
         self.dropdown = w.Dropdown(options=list(AREAS), description="Gebiet:")
-        self.figure = go.FigureWidget(
-            go.Figure(go.Scatter(x=YEARS, y=AREAS[self.dropdown.value], line_color=PALETTE["blue"]))
-        )
-        apply_style(self.figure, title=self.dropdown.value, height=380)
+        self.chart = w.Output()
         self.dropdown.observe(lambda change: self.select(change["new"]), names="value")
         self.widget = w.VBox(
-            [header("Demo"), self.dropdown, self.figure, w.HTML(source_line("Testdaten"))]
+            [header("Demo"), self.dropdown, self.chart, w.HTML(source_line("Testdaten"))]
         )
-        if area:
-            self.select(area)
+        self.area = ""
+        self.select(area or self.dropdown.value)
 
     @classmethod
     def from_request(cls) -> DemoDashboard:
@@ -39,16 +36,18 @@ class DemoDashboard:
             dashboard.select(area)
         return dashboard
 
+    def figure(self, area: str) -> go.Figure:
+        fig = go.Figure(go.Scatter(x=YEARS, y=AREAS[area], line_color=PALETTE["blue"]))
+        return apply_style(fig, title=area, height=380)
+
     def select(self, area: str) -> None:
-        if self.dropdown.value != area:
-            self.dropdown.value = area  # triggers select again via observe
+        if area == self.area:
             return
-        with self.figure.batch_update():
-            self.figure.data[0].y = AREAS[area]
-            self.figure.layout.title.text = area
+        self.area = area
+        self.dropdown.value = area
+        show_figure(self.chart, self.figure(area))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        sync_figure(self.figure)
         display(self.widget)
