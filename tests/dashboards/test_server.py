@@ -65,6 +65,15 @@ def kernel_id_of(page_html: str) -> str:
     return match.group(1)
 
 
+def run_async(coro_fn, timeout: float = 60):
+    """Run ``coro_fn()`` on a fresh event loop in a worker thread (Playwright's sync API owns
+    the main thread's loop while the browser fixture is alive)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coro_fn(), timeout)).result()
+
+
 def _message(msg_type: str, content: dict, session: str) -> str:
     return json.dumps({
         "header": {"msg_id": uuid.uuid4().hex, "username": "test", "session": session,
@@ -81,7 +90,6 @@ def test_page_has_no_source_and_kernel_refuses_code_from_browser(demo_server, tm
     assert "cdn.jsdelivr" not in page and "cdnjs" not in page
     kernel = kernel_id_of(page)
 
-    from tornado.ioloop import IOLoop
     from tornado.websocket import websocket_connect
 
     marker = tmp_path / "pwned.txt"
@@ -111,7 +119,7 @@ def test_page_has_no_source_and_kernel_refuses_code_from_browser(demo_server, tm
         conn.close()
         return replies
 
-    replies = IOLoop.current().run_sync(talk, timeout=30)
+    replies = run_async(talk, timeout=30)
     # The channel works (kernel_info is allowed) ...
     assert "kernel_info_reply" in replies
     # ... but Voila dropped the execute_request: no reply, no side effect.
@@ -149,7 +157,6 @@ def test_culling_spares_idle_pool_and_reclaims_abandoned_kernels(demo_server):
     assert f"Kernel shutdown: {handed_out}" not in demo_server.output()
 
     # Connect, then disconnect (a closed tab whose unload beacon was lost): culled after idle.
-    from tornado.ioloop import IOLoop
     from tornado.websocket import websocket_connect
 
     ws_url = demo_server.base_url.replace("http", "ws") + f"api/kernels/{handed_out}/channels"
@@ -158,7 +165,7 @@ def test_culling_spares_idle_pool_and_reclaims_abandoned_kernels(demo_server):
         conn = await websocket_connect(ws_url)
         conn.close()
 
-    IOLoop.current().run_sync(connect_and_leave, timeout=20)
+    run_async(connect_and_leave, timeout=20)
     assert wait_until(lambda: f"Kernel shutdown: {handed_out}" in demo_server.output(),
                       timeout=CULL_TIMEOUT + 15), demo_server.output()[-2000:]
 
