@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from copy import deepcopy
 from typing import Any
 
 import ipywidgets as w
@@ -212,19 +213,23 @@ class AuslaenderanteilDashboard:
         return w.Box(layout=w.Layout(width="100%"))
 
     def _show_map(self, ags: str) -> None:
-        """A new FigureWidget per selection: plotly's edit messages to an existing one do not
-        reach the browser view in Voila (checked in Chromium), a new widget's state does."""
-        fig = go.Figure(self._map_base)
+        """Outline ``ags`` on the map. plotly's edit *messages* (restyle) to a FigureWidget do
+        not reach the browser view in Voila (checked in Chromium), so the trace data is
+        re-sent as widget state, which the view applies."""
         xs, ys = self._polygons.get(ags, ([], []))
-        fig.data[-1].x, fig.data[-1].y = xs, ys
-        widget = go.FigureWidget(fig)
-        for trace in widget.data:
-            if trace.name in self.ags_by_name and trace.fill == "toself":
-                trace.on_click(self._on_map_click)
-        old, self.map = self.map, widget
-        self.map_box.children = [widget]
-        if old is not None:
-            old.close()
+        if self.map is None:
+            fig = go.Figure(self._map_base)
+            fig.data[-1].x, fig.data[-1].y = xs, ys
+            self.map = go.FigureWidget(fig)
+            for trace in self.map.data:
+                if trace.name in self.ags_by_name and trace.fill == "toself":
+                    trace.on_click(self._on_map_click)
+            self.map_box.children = [self.map]
+            return
+        with self.map.batch_update():
+            self.map.data[-1].x, self.map.data[-1].y = xs, ys
+        self.map._widget_data = deepcopy(self.map._data)
+        self.map.send_state(["_widget_data"])
 
     def _build_table(self) -> None:
         frame = overview_export_frame(self.pop)
@@ -338,7 +343,7 @@ class AuslaenderanteilDashboard:
             kpi(
                 "Rang im Landkreis",
                 f"{f['rank']} von {f['n']}" if f["rank"] else "–",
-                "1 = höchster Anteil; " + zensus,
+                "1 = höchster Anteil; " + SOURCES["zensus2022"].label,
                 "rank",
             ),
             kpi(

@@ -22,7 +22,7 @@ CSS = f"""
 .wb-source {{ font-size: 12px; color: #444; margin: 2px 0 14px 0; }}
 .wb-figure-label {{ font-size: 13px; color: #444; }}
 .wb-kpi {{ border-left: 6px solid {PALETTE["blue"]}; padding: 6px 14px; margin: 4px 12px 4px 0;
-          background: #f4f7fa; min-width: 190px; }}
+          background: #f4f7fa; flex: 1 1 0; min-width: 200px; }}
 .wb-kpi-label {{ font-size: 14px; color: #333; }}
 .wb-kpi-value {{ font-size: 28px; font-weight: bold; }}
 .wb-kpi-note {{ font-size: 12px; color: #555; }}
@@ -32,7 +32,8 @@ CSS = f"""
 .wb-ok {{ border-left-color: {PALETTE["green"]}; background: #e8f6f1; }}
 .wb-example {{ padding: 6px 12px; margin: 6px 0; border: 2px dashed {PALETTE["purple"]};
               font-weight: bold; font-size: 15px; }}
-.wb-dashboard .lm-TabBar-tab {{ max-width: none; flex: 0 1 auto; font-size: 15px; }}
+.wb-dashboard .lm-TabBar-tab {{ max-width: none !important; flex: 0 1 auto !important;
+  font-size: 15px; }}
 .wb-table table {{ border-collapse: collapse; font-size: 14px; }}
 .wb-table th, .wb-table td {{ padding: 3px 10px; border-bottom: 1px solid #ddd; }}
 .wb-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
