@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from tests.dashboards.conftest import PageRecorder, screenshot
+from workbench.figures.population import choropleth_map
 from workbench.formatting import fmt_percent
 from workbench.population import load_population
 
@@ -109,6 +110,16 @@ def test_load_select_search_map_and_download(dashboard_server, context):
         "() => document.querySelector('.wb-gemeinde-search input').value"
         " === 'Vaihingen an der Enz'"
     )
+    # the map outlines the clicked municipality: its polygon from the package's map figure
+    polygon = next(t for t in choropleth_map(load_population()).data
+                   if t.name == "Vaihingen an der Enz")
+    page.wait_for_function(
+        """(x0) => { const m = [...document.querySelectorAll('.js-plotly-plot')]
+             .find(p => (p.data || []).length > 30);
+           const outline = m.data[m.data.length - 1];
+           return outline.x.length > 10 && Math.abs(outline.x[0] - x0) < 1e-9; }""",
+        arg=polygon.x[0], timeout=20_000)
+    page.wait_for_timeout(300)
     screenshot(page, "auslaenderanteil_map_click")
 
     # downloads: CSV (German Excel format) and Excel, file names carry source and date
