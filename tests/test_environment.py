@@ -33,9 +33,13 @@ def pyproject_requirements() -> dict[str, str]:
 def environment_requirements() -> dict[str, str]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     out: dict[str, str] = {}
+    deps: list[str] = []
     for dep in env["dependencies"]:
-        if not isinstance(dep, str):
-            continue  # the nested pip: section installs the project itself
+        if isinstance(dep, dict):  # packages conda-forge lacks come from PyPI via pip:
+            deps += [d for d in dep.get("pip", []) if not d.startswith("-e")]
+        else:
+            deps.append(dep)
+    for dep in deps:
         name, _, version = _REQ.match(dep).groups()
         if _normalise(name) in {"python", "pip"}:
             continue
