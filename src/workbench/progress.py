@@ -47,6 +47,7 @@ from typing import Any
 import polars as pl
 
 from workbench.catalogue import Catalogue, indicators_frame
+from workbench.store import OBSERVATION_SCHEMA  # one schema for both sides of the contract
 
 STATUSES: tuple[str, ...] = (
     "erreicht", "im Plan", "gefährdet", "verzögert", "keine Daten", "ohne Zielwert",
@@ -62,20 +63,6 @@ SEVERITY: dict[str, int] = {
 }
 ASSESSED = ("erreicht", "im Plan", "gefährdet", "verzögert")
 DEFAULT_TOLERANCE = 0.10
-
-OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
-    "traeger_id": pl.String(),
-    "indicator_id": pl.String(),
-    "period": pl.Date(),
-    "value": pl.Float64(),
-    "note": pl.String(),
-    "version": pl.Int64(),
-    "entered_by": pl.String(),
-    "entered_at": pl.Datetime(),
-    "source": pl.String(),
-    "comment": pl.String(),
-    "is_example": pl.Boolean(),
-}
 
 PROGRESS_COLUMNS: dict[str, pl.DataType] = {
     "latest_period": pl.Date(),
