@@ -8,7 +8,10 @@ before printing.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,74 +29,87 @@ CHROMIUM_ARGS = [
 # the page is scaled onto the printable A4 width (210 mm − 2 × 12 mm ≈ 700 CSS px).
 PRINT_WIDTH_PX = 900
 PRINT_SCALE = 700 / PRINT_WIDTH_PX
+PDF_OPTIONS: dict[str, Any] = {
+    "format": "A4",
+    "print_background": True,
+    "scale": PRINT_SCALE,
+    "margin": {"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"},
+}
+# Every chart div must have been drawn by plotly.js (an <svg class="main-svg">).
+CHARTS_DRAWN_JS = (
+    "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+    ".every(d => d.querySelector('svg.main-svg'))"
+)
 
 
 def chromium_path() -> str:
     return os.environ.get("WORKBENCH_CHROMIUM", CHROMIUM)
 
 
-class PdfPrinter:
-    """One browser for many PDFs (start once, ``print_pdf`` per report, ``close``)."""
-
-    def __init__(self, executable: str | None = None, timeout_ms: int = 60_000) -> None:
-        self.executable = executable or chromium_path()
-        self.timeout_ms = timeout_ms
-        self._pw: Any = None
-        self._browser: Any = None
-
-    def start(self) -> PdfPrinter:
-        if not Path(self.executable).exists():
-            raise FileNotFoundError(
-                f"Chromium nicht gefunden: {self.executable}. PDF-Ausgabe braucht einen "
-                f"installierten Chromium (z. B. apt install chromium) oder WORKBENCH_CHROMIUM."
-            )
-        from playwright.sync_api import sync_playwright
-
-        self._pw = sync_playwright().start()
-        self._browser = self._pw.chromium.launch(
-            executable_path=self.executable, headless=True, args=CHROMIUM_ARGS
-        )
-        return self
-
-    def print_pdf(self, html: Path, pdf: Path) -> Path:
-        """Render ``html`` (file path) and write an A4 PDF atomically."""
-        if self._browser is None:
-            self.start()
-        pdf.parent.mkdir(parents=True, exist_ok=True)
-        # Responsive plotly charts are drawn at the viewport width and scaled down when printed.
-        page = self._browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
-        try:
-            page.goto(Path(html).resolve().as_uri(), wait_until="load", timeout=self.timeout_ms)
-            # Every chart div must have been drawn by plotly.js (an <svg class="main-svg">).
-            page.wait_for_function(
-                "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
-                ".every(d => d.querySelector('svg.main-svg'))",
-                timeout=self.timeout_ms,
-            )
-            page.emulate_media(media="print")
-            tmp = pdf.with_name(f".{pdf.name}.tmp")
-            page.pdf(path=str(tmp), format="A4", print_background=True, scale=PRINT_SCALE,
-                     margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
-            os.replace(tmp, pdf)
-        finally:
-            page.close()
-        return pdf
-
-    def close(self) -> None:
-        if self._browser is not None:
-            self._browser.close()
-        if self._pw is not None:
-            self._pw.stop()
-        self._browser = self._pw = None
-
-    def __enter__(self) -> PdfPrinter:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def html_to_pdf(html: Path, pdf: Path) -> Path:
     """Convenience for a single report."""
-    with PdfPrinter() as printer:
-        return printer.print_pdf(html, pdf)
+    (error,) = print_pdfs([(html, pdf)], concurrency=1)
+    if error is not None:
+        raise error
+    return pdf
+
+
+def print_pdfs(
+    jobs: Sequence[tuple[Path, Path]],
+    *,
+    concurrency: int = 2,
+    timeout_ms: int = 60_000,
+    on_done: Callable[[Path, Path, BaseException | None, float], None] | None = None,
+) -> list[BaseException | None]:
+    """Print many reports with one browser and ``concurrency`` pages at a time.
+
+    Printing is mostly Chromium's layout and rasterising work in its own processes, so two
+    pages at once use both cores (one page at a time left one idle: ~4 s per report here).
+    ``on_done(html, pdf, error, seconds)`` is called as each finishes; the result lists the
+    error (or None) per job. Raises FileNotFoundError when Chromium is missing.
+    """
+    executable = chromium_path()
+    if not Path(executable).exists():
+        raise FileNotFoundError(
+            f"Chromium nicht gefunden: {executable}. PDF-Ausgabe braucht einen installierten "
+            f"Chromium (z. B. apt install chromium) oder WORKBENCH_CHROMIUM."
+        )
+    from playwright.async_api import async_playwright
+
+    async def main() -> list[BaseException | None]:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(
+                executable_path=executable, headless=True, args=CHROMIUM_ARGS
+            )
+            gate = asyncio.Semaphore(max(1, concurrency))
+
+            async def one(html: Path, pdf: Path) -> BaseException | None:
+                async with gate:
+                    started = time.perf_counter()
+                    error: BaseException | None = None
+                    page = await browser.new_page(
+                        viewport={"width": PRINT_WIDTH_PX, "height": 1000}
+                    )
+                    try:
+                        pdf.parent.mkdir(parents=True, exist_ok=True)
+                        await page.goto(Path(html).resolve().as_uri(), wait_until="load",
+                                        timeout=timeout_ms)
+                        await page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
+                        await page.emulate_media(media="print")
+                        tmp = pdf.with_name(f".{pdf.name}.tmp")
+                        await page.pdf(path=str(tmp), **PDF_OPTIONS)
+                        os.replace(tmp, pdf)
+                    except Exception as exc:  # noqa: BLE001 - reported per report
+                        error = exc
+                    finally:
+                        await page.close()
+                    if on_done is not None:
+                        on_done(html, pdf, error, time.perf_counter() - started)
+                    return error
+
+            try:
+                return list(await asyncio.gather(*(one(h, p) for h, p in jobs)))
+            finally:
+                await browser.close()
+
+    return asyncio.run(main())

@@ -530,29 +530,30 @@ def _print_pdfs(out: Path, results: list[ReportResult], manifest: dict[str, Any]
                 progress: bool) -> None:
     from tqdm.auto import tqdm
 
-    from workbench.reports.pdf import PdfPrinter
+    from workbench.reports.pdf import print_pdfs
 
     todo = [r for r in results if r.ok and "html" in r.outputs]
     if not todo:
         return
+    by_pdf = {out / "pdf" / f"{Path(r.outputs['html']).stem}.pdf": r for r in todo}
+    bar = tqdm(total=len(todo), desc="PDF", unit="Bericht", disable=not progress)
+
+    def done(html: Path, pdf: Path, error: BaseException | None, seconds: float) -> None:
+        r = by_pdf[pdf]
+        if error is None:
+            r.outputs["pdf"] = str(pdf.relative_to(out))
+        else:
+            r.status, r.stage, r.error = FAILED, "PDF", f"{type(error).__name__}: {error}"
+        r.seconds = round(r.seconds + seconds, 3)
+        manifest["reports"][r.key] = asdict(r)
+        bar.update()
+
     try:
-        printer = PdfPrinter()
-        printer.start()
-    except Exception as exc:  # noqa: BLE001 - report it per report, keep HTML
+        print_pdfs([(out / r.outputs["html"], pdf) for pdf, r in by_pdf.items()], on_done=done)
+    except Exception as exc:  # noqa: BLE001 - no browser: report it per report, keep HTML
         for r in todo:
-            r.status, r.stage, r.error = FAILED, "PDF", f"{type(exc).__name__}: {exc}"
-            manifest["reports"][r.key] = asdict(r)
-        return
-    try:
-        for r in tqdm(todo, desc="PDF", unit="Bericht", disable=not progress):
-            pdf = out / "pdf" / f"{Path(r.outputs['html']).stem}.pdf"
-            t = time.perf_counter()
-            try:
-                printer.print_pdf(out / r.outputs["html"], pdf)
-                r.outputs["pdf"] = str(pdf.relative_to(out))
-            except Exception as exc:  # noqa: BLE001
+            if "pdf" not in r.outputs:
                 r.status, r.stage, r.error = FAILED, "PDF", f"{type(exc).__name__}: {exc}"
-            r.seconds = round(r.seconds + time.perf_counter() - t, 3)
-            manifest["reports"][r.key] = asdict(r)
+                manifest["reports"][r.key] = asdict(r)
     finally:
-        printer.close()
+        bar.close()
