@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-from copy import deepcopy
 from typing import Any
 
 import ipywidgets as w
@@ -18,6 +17,7 @@ import polars as pl
 
 from workbench import metrics
 from workbench.dashboards.base import (
+    figure_spec,
     header,
     html_widget,
     kpi,
@@ -26,6 +26,7 @@ from workbench.dashboards.base import (
     show_figure,
     source_line,
 )
+from workbench.dashboards.plotly_chart import PlotlyChart
 from workbench.figures import AREA_COLOURS
 from workbench.figures import population as popfig
 from workbench.formatting import (
@@ -146,9 +147,11 @@ class AuslaenderanteilDashboard:
         self.search.observe(self._on_search, names="value")
         self.notice = w.HTML("")
         self.kpis = html_widget("", "wb-kpis")
-        self.trend_out = w.Output()
+        # Trend and map redraw in place (PlotlyChart); the ranking is an ordinary plotly
+        # output, which also loads plotly.js for the page (see workbench.dashboards.plotly_chart).
+        self.trend_chart = PlotlyChart()
         self.ranking_out = w.Output()
-        self.map_box = self._build_map()
+        self.map_chart = self._build_map()
         self.table = html_widget("", "wb-table")
         self.downloads = w.HTML("")
         self._build_table()
@@ -171,12 +174,12 @@ class AuslaenderanteilDashboard:
                 ),
                 self.notice,
                 self.kpis,
-                self.trend_out,
+                self.trend_chart,
                 w.HTML(
                     '<div class="wb-figure-label">Durchgezogen = amtlich, gestrichelt = '
                     "geschätzt, gepunktet = Projektion (keine Prognose).</div>"
                 ),
-                self.map_box,
+                self.map_chart,
                 self.ranking_out,
                 w.HTML("<h3>Alle Städte und Gemeinden</h3>"),
                 self.downloads,
@@ -188,7 +191,7 @@ class AuslaenderanteilDashboard:
         self.select(ags or self.ags, _force=True)
 
     # ---- construction ------------------------------------------------------------------
-    def _build_map(self) -> w.Box:
+    def _build_map(self) -> PlotlyChart:
         base = popfig.choropleth_map(self.pop, None, source=MAP_SOURCE, height=520)
         base.update_layout(clickmode="event")
         # Overlay outline of the selected municipality (no fill), set per selection.
@@ -203,33 +206,28 @@ class AuslaenderanteilDashboard:
                 name="Auswahl",
             )
         )
-        self._map_base = base
         self._polygons: dict[str, tuple[list, list]] = {}
         for trace in base.data:
             ags = self.ags_by_name.get(trace.name or "")
             if ags is not None and trace.fill == "toself":
                 self._polygons[ags] = (list(trace.x), list(trace.y))
-        self.map: go.FigureWidget | None = None
-        return w.Box(layout=w.Layout(width="100%"))
+        chart = PlotlyChart(figure_spec(base))
+        chart.observe(self._on_map_click, names="clicked")
+        return chart
 
     def _show_map(self, ags: str) -> None:
-        """Outline ``ags`` on the map. plotly's edit *messages* (restyle) to a FigureWidget do
-        not reach the browser view in Voila (checked in Chromium), so the trace data is
-        re-sent as widget state, which the view applies."""
+        """Outline ``ags`` on the map: only the outline's coordinates go to the browser."""
         xs, ys = self._polygons.get(ags, ([], []))
-        if self.map is None:
-            fig = go.Figure(self._map_base)
-            fig.data[-1].x, fig.data[-1].y = xs, ys
-            self.map = go.FigureWidget(fig)
-            for trace in self.map.data:
-                if trace.name in self.ags_by_name and trace.fill == "toself":
-                    trace.on_click(self._on_map_click)
-            self.map_box.children = [self.map]
-            return
-        with self.map.batch_update():
-            self.map.data[-1].x, self.map.data[-1].y = xs, ys
-        self.map._widget_data = deepcopy(self.map._data)
-        self.map.send_state(["_widget_data"])
+        self.map_chart.overlay = {"x": xs, "y": ys}
+
+    @property
+    def map(self) -> go.Figure:
+        """The map as the browser shows it (figure state of the widget plus the outline)."""
+        fig = go.Figure(self.map_chart.figure)
+        overlay = self.map_chart.overlay
+        if overlay:
+            fig.data[-1].x, fig.data[-1].y = overlay.get("x", []), overlay.get("y", [])
+        return fig
 
     def _build_table(self) -> None:
         frame = overview_export_frame(self.pop)
@@ -312,11 +310,10 @@ class AuslaenderanteilDashboard:
         if ags is not None and ags != self.ags:
             self.select(ags)
 
-    def _on_map_click(self, trace, points, state) -> None:
-        if points.point_inds:
-            ags = self.ags_by_name.get(trace.name)
-            if ags is not None:
-                self.select(ags)
+    def _on_map_click(self, change: dict) -> None:
+        ags = self.ags_by_name.get((change["new"] or {}).get("name", ""))
+        if ags is not None:
+            self.select(ags)
 
     def select(self, name_or_ags: str, *, _force: bool = False) -> None:
         """Show municipality ``name_or_ags`` (AGS or name) in every part of the dashboard."""
@@ -326,15 +323,16 @@ class AuslaenderanteilDashboard:
         self.ags = ags
         if not _force:
             self.notice.value = ""
+        # Above the fold first: key figures and trend reach the browser before the rest.
         self.figures["key"] = metrics.key_figures(self.pop, ags)
         self.kpis.value = self._kpi_html(self.figures["key"])
         self.figures["trend"] = popfig.trend_chart(self.pop, ags, height=460)
-        self.figures["ranking"] = popfig.ranking_chart(self.pop, ags, source=MAP_SOURCE)
-        show_figure(self.trend_out, self.figures["trend"])
-        show_figure(self.ranking_out, self.figures["ranking"])
-        self._show_map(ags)
+        self.trend_chart.figure = figure_spec(self.figures["trend"])
         if self.search.value != name:
             self.search.value = name
+        self._show_map(ags)
+        self.figures["ranking"] = popfig.ranking_chart(self.pop, ags, source=MAP_SOURCE)
+        show_figure(self.ranking_out, self.figures["ranking"])
 
     def _kpi_html(self, f: dict[str, Any]) -> str:
         zensus = f"{SOURCES['zensus2022'].label}, Stichtag {fmt_date(f['zensus_date'])}"

@@ -120,8 +120,8 @@ def sync_figure(fig) -> None:
     fig._widget_data = deepcopy(fig._data)
 
 
-def _plotly_bundle(fig) -> dict[str, Any]:
-    """The mimebundle the jupyterlab-plotly renderer draws (no inline plotly.js).
+def figure_spec(fig) -> dict[str, Any]:
+    """Figure as plain JSON (``data``, ``layout``, ``config``) for the browser.
 
     The template's per-trace-type defaults (``template.data``, ~8 KB for every trace type
     plotly knows) are dropped: our figures set their own trace styles, and it keeps each
@@ -132,7 +132,12 @@ def _plotly_bundle(fig) -> dict[str, Any]:
     if isinstance(template, dict):
         template.pop("data", None)
     spec["config"] = {"displaylogo": False, "locale": "de"}
-    return {"application/vnd.plotly.v1+json": spec}
+    return spec
+
+
+def _plotly_bundle(fig) -> dict[str, Any]:
+    """The mimebundle the jupyterlab-plotly renderer draws (no inline plotly.js)."""
+    return {"application/vnd.plotly.v1+json": figure_spec(fig)}
 
 
 def show_figure(out: w.Output, fig) -> None:
