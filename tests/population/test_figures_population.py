@@ -177,3 +177,13 @@ def test_overview_figure_lists_39_with_german_formats(pop):
     assert columns[6][row].endswith("%*")  # estimate marked
     note = source_note(fig)
     assert "Stand 31.12.2023" in note and "Stand 15.05.2022" in note and "* geschätzt" in note
+
+
+def test_trend_hover_names_an_estimate_once():
+    from workbench import population
+    from workbench.figures.population import trend_chart
+
+    fig = trend_chart(population.load_population(), "08118076")
+    templates = [t.hovertemplate for t in fig.data if t.hovertemplate]
+    assert any("(geschätzt)" in t for t in templates)
+    assert not any(t.count("geschätzt") > 1 for t in templates)

@@ -51,6 +51,8 @@ def _hover(name: str, status: str) -> str:
     marker = " (geschätzt)" if status == ESTIMATED else (
         " (Projektion)" if status == metrics.PROJECTION_STATUS else ""
     )
+    if marker.strip() in name:  # the legend label may say it already
+        marker = ""
     return f"{name}{marker}<br>%{{x|%d.%m.%Y}}: %{{y:.1f}} %<extra></extra>"
 
 
