@@ -93,3 +93,24 @@ def test_entry_form_validates_and_versions(tmp_path):
     assert history["value"].to_list() == [3.0, 4.0]
     assert history["entered_by"].to_list() == ["Test", "Test"]
     assert d.history.value.count("<tr><td>") == 2
+
+
+def test_page_state_stays_small(aus):
+    """Every widget's state goes over the websocket on each page load: no chart may carry
+    plotly.js itself (plotly's FigureWidget does: ~5 MB of ``_esm``)."""
+    import json
+
+    def walk(widget):
+        yield widget
+        for child in getattr(widget, "children", ()):
+            yield from walk(child)
+
+    sizes = {
+        f"{type(widget).__name__}.{name}": len(json.dumps(value, default=str))
+        for widget in walk(aus.widget)
+        for name, value in widget.get_state().items()
+    }
+    assert sizes, "no widget state found"
+    biggest = max(sizes, key=sizes.get)
+    assert sizes[biggest] < 200_000, (biggest, sizes[biggest])
+    assert sum(sizes.values()) < 500_000

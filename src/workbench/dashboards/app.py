@@ -60,6 +60,18 @@ def fontawesome_dir() -> Path | None:
     return Path(fontawesomefree.__file__).resolve().parent / "static" / "fontawesomefree"
 
 
+def plotly_js_dir() -> Path:
+    """Directory of ``plotly.min.js`` shipped with the plotly Python package."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data"
+
+
+# Set in the server process, inherited by its kernels: the page template loads plotly.js
+# itself (see ``plotly_chart.plotly_loader``).
+PLOTLY_PRELOADED_ENV = "WORKBENCH_PLOTLY_PRELOADED"
+
+
 class WorkbenchKernelManager(AsyncMappingKernelManager):
     """Kernel manager whose culler cannot kill a kernel that was just handed to a visitor.
 
@@ -216,6 +228,7 @@ class WorkbenchVoila(Voila):
             *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep)),
         ]
         os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+        os.environ[PLOTLY_PRELOADED_ENV] = "1"
         super().initialize(argv)
 
     def enabled_dashboards(self) -> dict[str, str]:
@@ -251,6 +264,13 @@ class WorkbenchVoila(Voila):
                     {"path": str(fa_dir)},
                 )
             )
+        own.append(
+            (
+                url_path_join(self.server_url, r"/workbench/assets/plotly/(plotly\.min\.js)"),
+                tornado.web.StaticFileHandler,
+                {"path": str(plotly_js_dir())},
+            )
+        )
         if not self.erfassung:
             own.append(
                 (

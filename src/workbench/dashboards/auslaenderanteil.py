@@ -23,10 +23,9 @@ from workbench.dashboards.base import (
     kpi,
     message,
     query_params,
-    show_figure,
     source_line,
 )
-from workbench.dashboards.plotly_chart import PlotlyChart
+from workbench.dashboards.plotly_chart import PlotlyChart, plotly_loader
 from workbench.figures import AREA_COLOURS
 from workbench.figures import population as popfig
 from workbench.formatting import (
@@ -147,10 +146,9 @@ class AuslaenderanteilDashboard:
         self.search.observe(self._on_search, names="value")
         self.notice = w.HTML("")
         self.kpis = html_widget("", "wb-kpis")
-        # Trend and map redraw in place (PlotlyChart); the ranking is an ordinary plotly
-        # output, which also loads plotly.js for the page (see workbench.dashboards.plotly_chart).
+        # Charts redraw in place (PlotlyChart, Plotly.react), drawn top to bottom.
         self.trend_chart = PlotlyChart()
-        self.ranking_out = w.Output()
+        self.ranking_chart = PlotlyChart()
         self.map_chart = self._build_map()
         self.table = html_widget("", "wb-table")
         self.downloads = w.HTML("")
@@ -163,6 +161,7 @@ class AuslaenderanteilDashboard:
                     "Landkreis Ludwigsburg – Anteil der Einwohnerinnen und Einwohner ohne "
                     "deutsche Staatsangehörigkeit",
                 ),
+                plotly_loader(),  # invisible; loads plotly.js for the charts
                 w.HBox(
                     [
                         self.search,
@@ -180,7 +179,7 @@ class AuslaenderanteilDashboard:
                     "geschätzt, gepunktet = Projektion (keine Prognose).</div>"
                 ),
                 self.map_chart,
-                self.ranking_out,
+                self.ranking_chart,
                 w.HTML("<h3>Alle Städte und Gemeinden</h3>"),
                 self.downloads,
                 self.table,
@@ -332,7 +331,7 @@ class AuslaenderanteilDashboard:
             self.search.value = name
         self._show_map(ags)
         self.figures["ranking"] = popfig.ranking_chart(self.pop, ags, source=MAP_SOURCE)
-        show_figure(self.ranking_out, self.figures["ranking"])
+        self.ranking_chart.figure = figure_spec(self.figures["ranking"])
 
     def _kpi_html(self, f: dict[str, Any]) -> str:
         zensus = f"{SOURCES['zensus2022'].label}, Stichtag {fmt_date(f['zensus_date'])}"

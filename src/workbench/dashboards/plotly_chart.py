@@ -8,15 +8,18 @@ front-end is a few lines: it uses the ``window.Plotly`` that the jupyterlab-plot
 (served from the browser cache) sets up, and redraws in place with ``Plotly.react`` when the
 figure changes – no new plot element, so switching a municipality only re-sends the data.
 
-The page must show at least one ordinary plotly output (``base.show_figure``), which loads
-plotly.js; the widgets wait for it.
+plotly.js itself is loaded by one ordinary plotly output on the page (``plotly_loader``):
+the jupyterlab-plotly renderer imports its bundle (browser cache) and sets ``window.Plotly``;
+the widgets wait for it.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import anywidget
+import ipywidgets as w
 import traitlets
 
 _ESM = r"""
@@ -58,7 +61,14 @@ async function render({ model, el }) {
     return Plotly.react(div, withOverlay(fig, model.get("overlay")), fig.layout || {},
                         Object.assign({ responsive: true }, fig.config || {}));
   };
-  await draw();
+  // First draws one chart at a time in page order, letting the browser paint a frame in
+  // between, so the chart at the top is on screen before the ones further down are laid out.
+  const queued = (window.__wbPlotlyQueue || Promise.resolve())
+    .then(draw)
+    .catch(() => undefined)
+    .then(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+  window.__wbPlotlyQueue = queued;
+  await queued;
   model.on("change:figure", draw);
   model.on("change:overlay", () => {
     const ov = model.get("overlay") || {};
@@ -104,3 +114,30 @@ class PlotlyChart(anywidget.AnyWidget):
     def __init__(self, figure: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(figure=figure or {}, **kwargs)
         self.add_class("wb-plotly-chart")
+
+
+def plotly_loader() -> w.Widget:
+    """An invisible plotly output whose renderer loads plotly.js for the ``PlotlyChart``s.
+
+    jupyterlab-plotly (installed with plotly, served by every Voila) brings plotly.js; drawing
+    an empty figure makes it import the bundle and set ``window.Plotly``. Under the workbench
+    server (``workbench dashboards``) the page template loads plotly.js earlier by itself for
+    notebooks with metadata ``{"workbench": {"preload_plotly": true}}``; then this is an empty
+    box, so plotly.js is not evaluated twice.
+    """
+    from IPython.display import display
+
+    from workbench.dashboards.app import PLOTLY_PRELOADED_ENV
+
+    if os.environ.get(PLOTLY_PRELOADED_ENV) == "1":
+        return w.Box(layout=w.Layout(display="none"))
+    out = w.Output(layout=w.Layout(height="0px", overflow="hidden", visibility="hidden"))
+    out.add_class("wb-plotly-loader")
+    spec = {
+        "data": [],
+        "layout": {"height": 10, "width": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}},
+        "config": {"staticPlot": True},
+    }
+    with out:
+        display({"application/vnd.plotly.v1+json": spec}, raw=True)
+    return out
