@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 from typing import Any
 
 import ipywidgets as w
@@ -121,6 +122,19 @@ def download_link(data: bytes, filename: str, mime: str, label: str) -> str:
     )
 
 
+class _Figures(dict):
+    """``figures`` of the current selection; plotly figure objects built on first access
+    (the browser only needs their JSON, which is cached)."""
+
+    def __init__(self, build) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, which: str) -> Any:
+        value = self[which] = self._build(which)
+        return value
+
+
 class AuslaenderanteilDashboard:
     """Foreign-resident share of one municipality, selectable by search, map click or URL."""
 
@@ -132,7 +146,8 @@ class AuslaenderanteilDashboard:
         )
         self.ags_by_name = {name: ags for ags, name in self.names.items()}
         self.ags = DEFAULT_AGS if DEFAULT_AGS in self.names else next(iter(self.names))
-        self.figures: dict[str, Any] = {}
+        self.figures: dict[str, Any] = _Figures(lambda which: self._figure(self.ags, which))
+        self._views: dict[str, dict[str, Any]] = {}
 
         self.search = w.Combobox(
             options=sorted(self.names.values(), key=str.casefold),
@@ -284,9 +299,12 @@ class AuslaenderanteilDashboard:
     # ---- interaction -------------------------------------------------------------------
     @classmethod
     def from_request(cls) -> AuslaenderanteilDashboard:
-        """Build (the slow part, done while the kernel waits in the pool), then apply
-        ``?gemeinde=<AGS oder Name>`` of the visitor's request."""
+        """Build (the slow part, done while the kernel waits in the pool; a pre-heated kernel
+        also prepares every municipality's view), then apply ``?gemeinde=<AGS oder Name>`` of
+        the visitor's request."""
         dashboard = cls()
+        if os.environ.get("VOILA_PREHEAT") == "True":
+            dashboard.precompute()
         wanted = query_params().get("gemeinde")
         if wanted:
             dashboard.select_query(wanted)
@@ -322,16 +340,43 @@ class AuslaenderanteilDashboard:
         self.ags = ags
         if not _force:
             self.notice.value = ""
+        view = self._view(ags)
+        self.figures = _Figures(lambda which: self._figure(ags, which))
+        self.figures["key"] = view["key"]
         # Above the fold first: key figures and trend reach the browser before the rest.
-        self.figures["key"] = metrics.key_figures(self.pop, ags)
-        self.kpis.value = self._kpi_html(self.figures["key"])
-        self.figures["trend"] = popfig.trend_chart(self.pop, ags, height=460)
-        self.trend_chart.figure = figure_spec(self.figures["trend"])
+        self.kpis.value = view["kpi_html"]
+        self.trend_chart.figure = view["trend_spec"]
         if self.search.value != name:
             self.search.value = name
         self._show_map(ags)
-        self.figures["ranking"] = popfig.ranking_chart(self.pop, ags, source=MAP_SOURCE)
-        self.ranking_chart.figure = figure_spec(self.figures["ranking"])
+        self.ranking_chart.figure = view["ranking_spec"]
+
+    def _figure(self, ags: str, which: str) -> go.Figure:
+        if which == "trend":
+            return popfig.trend_chart(self.pop, ags, height=460)
+        if which == "ranking":
+            return popfig.ranking_chart(self.pop, ags, source=MAP_SOURCE)
+        raise KeyError(which)
+
+    def _view(self, ags: str) -> dict[str, Any]:
+        """Key figures, KPI HTML and the JSON of both per-municipality charts, cached (plain
+        JSON: ≈ 20 KB per municipality; plotly figure objects would cost ≈ 1 MiB each)."""
+        view = self._views.get(ags)
+        if view is None:
+            key = metrics.key_figures(self.pop, ags)
+            view = self._views[ags] = {
+                "key": key,
+                "kpi_html": self._kpi_html(key),
+                "trend_spec": figure_spec(self._figure(ags, "trend")),
+                "ranking_spec": figure_spec(self._figure(ags, "ranking")),
+            }
+        return view
+
+    def precompute(self) -> None:
+        """Prepare every municipality's view (≈ 3 s), so a switch only sends prepared data.
+        Worth it while a pre-heated kernel waits in the pool for its visitor."""
+        for ags in self.names:
+            self._view(ags)
 
     def _kpi_html(self, f: dict[str, Any]) -> str:
         zensus = f"{SOURCES['zensus2022'].label}, Stichtag {fmt_date(f['zensus_date'])}"
