@@ -91,7 +91,7 @@ def demo_dir(tmp_path_factory) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     require_chromium()
     from playwright.sync_api import sync_playwright

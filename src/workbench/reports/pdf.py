@@ -9,6 +9,7 @@ before printing.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -112,4 +113,11 @@ def print_pdfs(
             finally:
                 await browser.close()
 
-    return asyncio.run(main())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    # An event loop already runs in this thread (JupyterLab, or a sync Playwright session):
+    # asyncio.run would refuse, so the printing gets a thread and a loop of its own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
