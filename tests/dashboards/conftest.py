@@ -16,16 +16,9 @@ from pathlib import Path
 import pytest
 
 from workbench.dashboards.server import DashboardServer
+from workbench.reports.pdf import CHROMIUM, CHROMIUM_ARGS  # one browser setup for all
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SCREENSHOTS = PROJECT_DIR / "tests" / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 
