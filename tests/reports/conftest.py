@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium"))
+from workbench.reports.pdf import chromium_path
+
+CHROMIUM = Path(chromium_path())  # the path the PDF printer uses (WORKBENCH_CHROMIUM)
 
 
 def require_chromium() -> None:
