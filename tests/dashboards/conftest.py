@@ -136,3 +136,16 @@ def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:
             return True
         time.sleep(interval)
     return False
+
+
+def margins_drawn_vs_set(page) -> list[tuple[list[int], list[int]]]:
+    """Per chart on the page: (margins plotly laid it out with, margins the figure set).
+    Equal = ``reserve_margins`` left automargin nothing to grow, the chart was laid out once."""
+    return [
+        (drawn, given)
+        for drawn, given in page.evaluate(
+            "[...document.querySelectorAll('.wb-plotly-chart .js-plotly-plot')].map(p => {"
+            " const z = p._fullLayout._size, m = p.layout.margin || {};"
+            " return [[z.l, z.r, z.t, z.b].map(Math.round), [m.l, m.r, m.t, m.b]]; })"
+        )
+    ]

@@ -7,7 +7,7 @@ import io
 import polars as pl
 import pytest
 
-from tests.dashboards.conftest import PageRecorder, screenshot
+from tests.dashboards.conftest import PageRecorder, margins_drawn_vs_set, screenshot
 from workbench.figures.population import choropleth_map
 from workbench.formatting import fmt_percent
 from workbench.population import load_population
@@ -150,6 +150,48 @@ def test_load_select_search_map_and_download(dashboard_server, context):
 
     assert rec.errors == []
     assert rec.external_requests() == []
+    page.close()
+
+
+def _points(trace) -> int:
+    """Number of data points of a plotly trace (x or y, whichever is longer)."""
+    return max(len(trace.x) if trace.x is not None else 0,
+               len(trace.y) if trace.y is not None else 0)
+
+
+def test_charts_draw_all_data_of_the_package_figures(dashboard_server, context):
+    """Every trace of the package's figures reaches the drawn chart with all its points
+    (regression: an unset map outline blanked the last trace of every other chart, so the
+    ranking showed no bars)."""
+    from workbench.dashboards.auslaenderanteil import AuslaenderanteilDashboard
+
+    page = context.new_page()
+    rec = PageRecorder(page)
+    page.goto(dashboard_server.base_url + URL + "?gemeinde=08118063")
+    wait_rendered(page)
+    page.wait_for_function(
+        "document.querySelectorAll('.wb-plotly-chart .js-plotly-plot .main-svg').length >= 9"
+    )
+    drawn = page.evaluate(
+        "[...document.querySelectorAll('.wb-plotly-chart .js-plotly-plot')].map(p => "
+        "p.data.map(t => Math.max((t.x || []).length, (t.y || []).length)))"
+    )
+    dash = AuslaenderanteilDashboard("08118063")
+    expected = [
+        [_points(t) for t in fig.data]
+        for fig in (dash.figures["trend"], dash.map, dash.figures["ranking"])
+    ]
+    assert drawn == expected
+    # what is on screen: 39 bars in the ranking, the projection's legend entry in the trend
+    assert page.locator(".js-plotly-plot .barlayer .point").count() == 39
+    legend = page.eval_on_selector_all(
+        ".js-plotly-plot .legendtext", "els => els.map(e => e.textContent)"
+    )
+    assert any("keine Prognose" in t for t in legend)
+    # room for legend, colour bar and names was reserved: each chart was laid out once
+    margins = margins_drawn_vs_set(page)
+    assert len(margins) == 3 and all(drawn == given for drawn, given in margins), margins
+    assert rec.errors == []
     page.close()
 
 

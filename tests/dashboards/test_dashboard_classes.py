@@ -114,3 +114,75 @@ def test_page_state_stays_small(aus):
     biggest = max(sizes, key=sizes.get)
     assert sizes[biggest] < 200_000, (biggest, sizes[biggest])
     assert sum(sizes.values()) < 500_000
+
+
+def test_dashboard_plotly_bundle_is_the_shipped_basic_one_or_the_full_fallback(tmp_path):
+    import hashlib
+    import json
+
+    from plotly.offline import get_plotlyjs_version
+
+    from workbench.dashboards.app import (
+        PLOTLY_BASIC,
+        dashboard_plotly_bundle,
+        plotly_bundle_version,
+        plotly_js_dir,
+    )
+
+    version = get_plotlyjs_version()
+    # shipped bundle: the version plotly (Python) was built for, checksum as in its provenance
+    provenance = json.loads(PLOTLY_BASIC.with_name(PLOTLY_BASIC.name + ".provenance.json")
+                            .read_text(encoding="utf-8"))
+    assert hashlib.sha256(PLOTLY_BASIC.read_bytes()).hexdigest() == provenance["sha256"]
+    assert provenance["plotly_js_version"] == plotly_bundle_version(PLOTLY_BASIC) == version
+    assert (PLOTLY_BASIC.parent / "LICENSE").read_text().startswith("MIT License")
+    assert dashboard_plotly_bundle() == (PLOTLY_BASIC, version, True)
+
+    # a basic bundle of another plotly.js version is not used: the full one is
+    stale = tmp_path / "plotly-basic.min.js"
+    stale.write_bytes(PLOTLY_BASIC.read_bytes()[:400].replace(version.encode(), b"3.0.0"))
+    assert plotly_bundle_version(stale) == "3.0.0"
+    assert dashboard_plotly_bundle(stale) == (plotly_js_dir() / "plotly.min.js", version, False)
+    assert dashboard_plotly_bundle(tmp_path / "missing.js")[2] is False
+
+
+def test_charts_refuse_trace_types_missing_from_the_bundle():
+    import plotly.graph_objects as go
+    import traitlets
+
+    from workbench.dashboards.base import figure_spec
+    from workbench.dashboards.plotly_chart import PlotlyChart
+
+    chart = PlotlyChart(figure_spec(go.Figure(go.Bar(x=[1], y=[2]))))
+    with pytest.raises(traitlets.TraitError, match="'table' is not in the dashboards"):
+        chart.figure = figure_spec(go.Figure(go.Table(cells={"values": [[1]]})))
+    assert chart.figure["data"][0]["type"] == "bar"  # unchanged
+
+
+def test_reserve_margins_estimates_room_for_legend_names_and_colour_bar():
+    from workbench.dashboards.base import reserve_margins
+
+    name = "Landkreis Ludwigsburg (Regionalatlas)"  # 37 characters
+    spec = reserve_margins({
+        "data": [{"name": name}, {"name": "kurz"}, {"name": "x" * 80, "showlegend": False}],
+        "layout": {"margin": {"l": 60, "r": 20}, "font": {"size": 14},
+                   "legend": {"x": 1.02, "font": {"size": 12}},
+                   "yaxis": {"title": {"text": "Anteil in %"}}},
+    })
+    # legend at the right: the longest shown name at 12 px; a hidden entry does not count
+    assert spec["layout"]["margin"]["r"] == round(60 + 0.56 * 12 * len(name))
+    assert spec["layout"]["margin"]["l"] == 80  # y-axis title
+
+    bars = reserve_margins({
+        "data": [{"type": "bar", "orientation": "h", "y": ["Asperg", "Bietigheim-<br>Bissingen",
+                                                            "Freiberg am Neckar"],
+                  "marker": {"showscale": True}}],
+        "layout": {"margin": {"l": 60, "r": 30}, "yaxis": {"tickfont": {"size": 12}},
+                   "legend": {"orientation": "h"}},
+    })
+    # names left of the bars: longest line (<br> breaks it) at 12 px; colour bar at the right
+    assert bars["layout"]["margin"]["l"] == round(20 + 0.56 * 12 * len("Freiberg am Neckar"))
+    assert bars["layout"]["margin"]["r"] == 150
+    # never shrinks what a figure already reserves
+    wide = reserve_margins({"data": [], "layout": {"margin": {"l": 500, "r": 400}}})
+    assert wide["layout"]["margin"] == {"l": 500, "r": 400}

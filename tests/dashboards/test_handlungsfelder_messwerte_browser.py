@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dashboards.conftest import PageRecorder, screenshot
+from tests.dashboards.conftest import PageRecorder, margins_drawn_vs_set, screenshot
 from workbench.catalogue import indicators_frame, load_catalogue
 from workbench.dashboards.messwerte import _indicator_label
 from workbench.store import ObservationStore
@@ -37,6 +37,9 @@ def test_handlungsfelder_tabs_traeger_and_example_label(dashboard_server, contex
     )
     assert notes and all("Quelle" in n or "Stand" in n or "Landkreis" not in n for n in notes)
     assert any("Stand:" in n for n in notes)
+    # room for the Maßnahme names was reserved: each chart was laid out once
+    margins = margins_drawn_vs_set(page)
+    assert len(margins) >= 4 and all(drawn == given for drawn, given in margins), margins
 
     # a second tab is built when opened
     before = page.locator(".js-plotly-plot").count()
@@ -113,3 +116,20 @@ def test_messwerte_form_rejects_bad_and_stores_good_values(dashboard_server, con
     assert rec.errors == []
     assert rec.external_requests() == []
     page.close()
+
+
+def test_closing_the_tab_shuts_its_kernel_down(dashboard_server, context):
+    """The page's beforeunload beacon frees the kernel at once (plain Voila answers it with
+    403, the kernel then lives until culled; culling here is 600 s, far beyond this test)."""
+    from tests.dashboards.conftest import wait_until
+
+    page = context.new_page()
+    page.goto(dashboard_server.base_url + "voila/render/handlungsfelder.ipynb")
+    page.wait_for_selector(".wb-traeger select")  # (Beispieldaten or not: tests share a store)
+    kernel = page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+    assert f"Kernel shutdown: {kernel}" not in dashboard_server.output()
+    page.close(run_before_unload=True)
+    assert wait_until(lambda: f"Kernel shutdown: {kernel}" in dashboard_server.output(),
+                      timeout=20), dashboard_server.output()[-2000:]

@@ -145,6 +145,29 @@ def test_font_awesome_and_static_assets_served_locally_with_cache_headers(demo_s
     assert status == 404
 
 
+def test_page_loads_the_basic_plotly_bundle_and_no_plotly_lab_extension(demo_server):
+    from plotly.offline import get_plotlyjs_version
+
+    _, _, page = get(demo_server.base_url + "voila/render/demo.ipynb")
+    version = get_plotlyjs_version()
+    url = re.search(r'window.__wbPlotlyUrl = "([^"]+)"', page).group(1)
+    assert url == f"/workbench/assets/plotly/{version}/plotly-basic.min.js"
+    status, headers, js = get(demo_server.base_url + url.lstrip("/"))
+    assert status == 200 and "max-age" in headers["Cache-Control"]
+    assert f"plotly.js (basic - minified) v{version}" in js[:200]
+    # the 4.8 MB renderer extension (a second plotly.js) is not loaded by the page
+    config = json.loads(re.search(
+        r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S
+    ).group(1))
+    names = {ext["name"] for ext in config["federated_extensions"]}
+    assert "jupyterlab-plotly" not in names
+    assert {"anywidget", "@jupyter-widgets/jupyterlab-manager"} <= names
+    # only that one file is served from the bundle's directory, under its version only
+    assert get(demo_server.base_url + url.lstrip("/").replace("plotly-basic", "LICENSE"))[0] \
+        == 404
+    assert get(demo_server.base_url + url.lstrip("/").replace(version, "0.0.1"))[0] == 404
+
+
 def test_culling_spares_idle_pool_and_reclaims_abandoned_kernels(demo_server):
     # Let the pre-heated kernels idle well past the cull timeout.
     time.sleep(CULL_TIMEOUT * 2 + 1)

@@ -67,6 +67,40 @@ def plotly_js_dir() -> Path:
     return Path(plotly.__file__).resolve().parent / "package_data"
 
 
+# plotly.js "basic" bundle (bar, pie, scatter; 1.2 MB) shipped with workbench, see the
+# provenance file beside it. The dashboards draw only those trace types
+# (``plotly_chart.DASHBOARD_TRACE_TYPES``); evaluating the full 4.8 MB bundle took ~1 s of
+# every page load even from the browser cache, the basic one ~0.2 s.
+PLOTLY_BASIC = SHARE_DIR / "plotly" / "plotly-basic.min.js"
+_PLOTLY_VERSION = re.compile(rb"plotly\.js[^\n]*?v(\d+\.\d+\.\d+)")
+
+
+def plotly_bundle_version(path: Path) -> str | None:
+    """The version in a plotly.js bundle's header comment (``plotly.js ... v4.1.1``)."""
+    try:
+        with open(path, "rb") as fh:
+            match = _PLOTLY_VERSION.search(fh.read(400))
+    except OSError:
+        return None
+    return match.group(1).decode() if match else None
+
+
+def dashboard_plotly_bundle(basic: Path = PLOTLY_BASIC) -> tuple[Path, str, bool]:
+    """``(file, version, is_basic)`` of the plotly.js the dashboards load.
+
+    The basic bundle only if it is the same plotly.js version as the one the installed
+    plotly Python package was built for (figures are serialised for that version); otherwise
+    the package's full bundle (slower page loads, same charts).
+    """
+    from plotly.offline import get_plotlyjs_version
+
+    wanted = get_plotlyjs_version()
+    if plotly_bundle_version(basic) == wanted:
+        return basic, wanted, True
+    full = plotly_js_dir() / "plotly.min.js"
+    return full, plotly_bundle_version(full) or wanted, False
+
+
 # Set in the server process, inherited by its kernels: the page template loads plotly.js
 # itself (see ``plotly_chart.plotly_loader``).
 PLOTLY_PRELOADED_ENV = "WORKBENCH_PLOTLY_PRELOADED"
@@ -230,6 +264,20 @@ class WorkbenchVoila(Voila):
         os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
         os.environ[PLOTLY_PRELOADED_ENV] = "1"
         super().initialize(argv)
+        self.plotly_file, version, basic = dashboard_plotly_bundle()
+        if not basic:
+            self.log.warning(
+                "plotly.js-Basisbündel passt nicht zur plotly-Version %s: die Dashboards laden "
+                "das volle plotly.js (langsamer). Siehe README, Abschnitt Dashboards.", version
+            )
+        # Versioned URL: a browser never keeps an old bundle after an upgrade.
+        self.plotly_url = f"workbench/assets/plotly/{version}/{self.plotly_file.name}"
+        # Read by the page template (resources.workbench.plotly_js).
+        extra = self.voila_configuration.config.VoilaConfiguration
+        resources = extra.get("resources")
+        resources = dict(resources) if isinstance(resources, dict) else {}
+        resources["workbench"] = {"plotly_js": self.plotly_url}
+        extra.resources = resources
 
     def enabled_dashboards(self) -> dict[str, str]:
         root = Path(self.root_dir)
@@ -264,11 +312,13 @@ class WorkbenchVoila(Voila):
                     {"path": str(fa_dir)},
                 )
             )
+        # exactly the one bundle file, nothing else from its directory
+        plotly_dir, plotly_name = (re.escape(part) for part in self.plotly_url.rsplit("/", 1))
         own.append(
             (
-                url_path_join(self.server_url, r"/workbench/assets/plotly/(plotly\.min\.js)"),
+                url_path_join(self.server_url, rf"/{plotly_dir}/({plotly_name})"),
                 tornado.web.StaticFileHandler,
-                {"path": str(plotly_js_dir())},
+                {"path": str(self.plotly_file.parent)},
             )
         )
         if not self.erfassung:

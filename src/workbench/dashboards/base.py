@@ -106,20 +106,6 @@ def kpi(label: str, value: str, note: str = "", test_id: str = "") -> str:
     )
 
 
-def sync_figure(fig) -> None:
-    """Push a FigureWidget's complete current state to its synced traits.
-
-    plotly's FigureWidget sends later edits as one-off relayout/restyle *messages*; a browser
-    view that connects after those edits (always the case with pre-heated kernels, and for any
-    figure displayed inside a container) only receives the state captured at construction.
-    Call this before displaying and the view starts from the figure as it is now.
-    """
-    from copy import deepcopy
-
-    fig._widget_layout = deepcopy(fig._layout_obj._props)
-    fig._widget_data = deepcopy(fig._data)
-
-
 def figure_spec(fig) -> dict[str, Any]:
     """Figure as plain JSON (``data``, ``layout``, ``config``) for the browser.
 
@@ -132,19 +118,57 @@ def figure_spec(fig) -> dict[str, Any]:
     if isinstance(template, dict):
         template.pop("data", None)
     spec["config"] = {"displaylogo": False, "locale": "de"}
+    return reserve_margins(spec)
+
+
+# Average glyph width of DejaVu Sans / Arial in em (measured: 44 legend characters at 12 px
+# need ~275 px); used to reserve room for labels before plotly measures them.
+_CHAR_EM = 0.56
+
+
+def _width(label: Any) -> int:
+    """Characters of a label's longest line (plotly breaks lines at ``<br>``)."""
+    return max((len(line) for line in str(label or "").split("<br>")), default=0)
+
+
+def reserve_margins(spec: dict[str, Any]) -> dict[str, Any]:
+    """Give a chart the margins plotly's automargin would grow it to, before the first draw.
+
+    With a legend or colour bar right of the plot, category labels (municipality names) left
+    of a bar chart or a y-axis title, automargin finds the margins too small after drawing
+    and draws the chart a second time (~0.1 s of a first page view). Reserving the room up
+    front makes one pass enough. Estimated from the label lengths; an underestimate costs
+    only that second pass again, never clipped labels (automargin stays on).
+    """
+    layout = spec.setdefault("layout", {})
+    margin = layout.setdefault("margin", {})
+    data = spec.get("data") or []
+    font = (layout.get("font") or {}).get("size", 12)
+    legend = layout.get("legend") or {}
+    shown = [t for t in data if t.get("showlegend") is not False]
+    if (
+        layout.get("showlegend", len(shown) > 1)
+        and legend.get("orientation", "v") == "v"
+        and legend.get("x", 1.02) >= 1
+        and shown
+    ):
+        size = (legend.get("font") or {}).get("size", font)
+        longest = max(_width(t.get("name")) for t in shown)
+        margin["r"] = max(margin.get("r", 80), round(60 + _CHAR_EM * size * longest))
+    if any((t.get("marker") or {}).get("showscale") for t in data):
+        # a colour bar right of the plot (title and ticks like „25 %“): ~140 px
+        margin["r"] = max(margin.get("r", 80), 150)
+    yaxis = layout.get("yaxis") or {}
+    labels = [
+        str(v)
+        for t in data
+        if t.get("orientation") == "h" and isinstance(t.get("y"), list)
+        for v in t["y"]
+    ]
+    if labels:
+        size = (yaxis.get("tickfont") or {}).get("size", font)
+        longest = max(map(_width, labels))
+        margin["l"] = max(margin.get("l", 80), round(20 + _CHAR_EM * size * longest))
+    elif (yaxis.get("title") or {}).get("text"):
+        margin["l"] = max(margin.get("l", 80), 80)
     return spec
-
-
-def _plotly_bundle(fig) -> dict[str, Any]:
-    """The mimebundle the jupyterlab-plotly renderer draws (no inline plotly.js)."""
-    return {"application/vnd.plotly.v1+json": figure_spec(fig)}
-
-
-def show_figure(out: w.Output, fig) -> None:
-    """Replace what ``out`` shows by ``fig``; the Output's state carries the figure, so a
-    browser that connects later (pre-heated kernels) still gets it."""
-    from IPython.display import display
-
-    with out:
-        out.clear_output(wait=True)
-        display(_plotly_bundle(fig), raw=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ipywidgets as w
 import plotly.graph_objects as go
 
-from workbench.dashboards.base import header, query_params, show_figure, source_line
+from workbench.dashboards.base import figure_spec, header, query_params, source_line
+from workbench.dashboards.plotly_chart import PlotlyChart, plotly_loader
 from workbench.figures import PALETTE, apply_style
 
 AREAS = {
@@ -20,10 +21,16 @@ class DemoDashboard:
 
     def __init__(self, area: str | None = None) -> None:
         self.dropdown = w.Dropdown(options=list(AREAS), description="Gebiet:")
-        self.chart = w.Output()
+        self.chart = PlotlyChart()
         self.dropdown.observe(lambda change: self.select(change["new"]), names="value")
         self.widget = w.VBox(
-            [header("Demo"), self.dropdown, self.chart, w.HTML(source_line("Testdaten"))]
+            [
+                header("Demo"),
+                plotly_loader(),
+                self.dropdown,
+                self.chart,
+                w.HTML(source_line("Testdaten")),
+            ]
         )
         self.area = ""
         self.select(area or self.dropdown.value)
@@ -45,7 +52,7 @@ class DemoDashboard:
             return
         self.area = area
         self.dropdown.value = area
-        show_figure(self.chart, self.figure(area))
+        self.chart.figure = figure_spec(self.figure(area))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -17,12 +17,13 @@ from workbench import catalogue as cat
 from workbench import progress as prog
 from workbench.dashboards.base import (
     EXAMPLE_LABEL,
+    figure_spec,
     header,
     message,
     query_params,
-    show_figure,
     source_line,
 )
+from workbench.dashboards.plotly_chart import PlotlyChart, plotly_loader
 from workbench.examples import observations_for
 from workbench.figures import progress as progfig
 from workbench.formatting import fmt_date
@@ -84,10 +85,11 @@ class HandlungsfelderDashboard:
         self.selector.add_class("wb-traeger")
         self.notice = w.HTML("")
         self.example_banner = w.HTML("")
-        self.overview_out = w.Output()
+        # Charts redraw in place when the Träger changes (PlotlyChart, Plotly.react).
+        self.overview_chart = PlotlyChart()
         self.tabs = w.Tab()
-        self.zeitplan_out = w.Output()
-        self.evaluation_out = w.Output()
+        self.zeitplan_chart = PlotlyChart()
+        self.evaluation_chart = PlotlyChart()
         self.evaluation_table = w.HTML("")
         self.evaluation_table.add_class("wb-table")
         self._tab_built: set[int] = set()
@@ -100,16 +102,17 @@ class HandlungsfelderDashboard:
                     "Handlungsfelder – Stand der Maßnahmen",
                     "Fortschritt der Indikatoren zum Zielwert, Zeitplan 2025–2029 und Evaluation",
                 ),
+                plotly_loader(),  # invisible; loads plotly.js for the charts
                 self.selector,
                 self.notice,
                 self.example_banner,
-                self.overview_out,
+                self.overview_chart,
                 w.HTML("<h3>Maßnahmen je Handlungsfeld</h3>"),
                 self.tabs,
                 w.HTML("<h3>Zeitplan</h3>"),
-                self.zeitplan_out,
+                self.zeitplan_chart,
                 w.HTML("<h3>Evaluation: Vergleich der beiden letzten Stichtage</h3>"),
-                self.evaluation_out,
+                self.evaluation_chart,
                 self.evaluation_table,
             ],
             layout=w.Layout(max_width="1240px", padding="0 8px"),
@@ -158,16 +161,17 @@ class HandlungsfelderDashboard:
             if self.is_example
             else ""
         )
-        show_figure(
-            self.overview_out,
-            progfig.status_overview_chart(self.progress, catalogue=self.catalogue),
+        self.overview_chart.figure = figure_spec(
+            progfig.status_overview_chart(self.progress, catalogue=self.catalogue)
         )
         self._build_tabs()
-        show_figure(self.zeitplan_out, progfig.zeitplan_chart(self.catalogue, as_of=self.as_of))
+        self.zeitplan_chart.figure = figure_spec(
+            progfig.zeitplan_chart(self.catalogue, as_of=self.as_of)
+        )
         date_a, date_b = evaluation_dates(self.catalogue, self.as_of)
         self.snapshot = prog.evaluation_snapshot(self.catalogue, self.observations, date_a, date_b)
-        show_figure(
-            self.evaluation_out, progfig.evaluation_chart(self.snapshot, catalogue=self.catalogue)
+        self.evaluation_chart.figure = figure_spec(
+            progfig.evaluation_chart(self.snapshot, catalogue=self.catalogue)
         )
         moved = self.snapshot.group_by("status_change").len().sort("status_change")
         counts = ", ".join(f"{r['status_change']}: {r['len']}" for r in moved.iter_rows(named=True))
@@ -201,12 +205,12 @@ class HandlungsfelderDashboard:
         children: list[w.Widget] = []
         for mid in dict.fromkeys(rows["massnahme_id"]):
             m_rows = rows.filter(pl.col("massnahme_id") == mid)
-            chart = w.Output()
-            show_figure(
-                chart,
-                progfig.indicator_progress_chart(
-                    self.progress, massnahme_id=mid, catalogue=self.catalogue, suppress=True
-                ),
+            chart = PlotlyChart(
+                figure_spec(
+                    progfig.indicator_progress_chart(
+                        self.progress, massnahme_id=mid, catalogue=self.catalogue, suppress=True
+                    )
+                )
             )
             table = published_indicator_table(m_rows, suppress=True).drop(
                 "Handlungsfeld", "Maßnahme"

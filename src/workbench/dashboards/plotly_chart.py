@@ -8,9 +8,12 @@ front-end is a few lines: it uses the ``window.Plotly`` that the jupyterlab-plot
 (served from the browser cache) sets up, and redraws in place with ``Plotly.react`` when the
 figure changes – no new plot element, so switching a municipality only re-sends the data.
 
-plotly.js itself is loaded by one ordinary plotly output on the page (``plotly_loader``):
-the jupyterlab-plotly renderer imports its bundle (browser cache) and sets ``window.Plotly``;
-the widgets wait for it.
+Where plotly.js comes from: under ``workbench dashboards`` the page template loads the
+basic bundle shipped with workbench (bar, pie, scatter – a quarter of the full bundle's
+evaluation time); that is why a chart may only use ``DASHBOARD_TRACE_TYPES``. Elsewhere
+(JupyterLab, plain Voila) one ordinary plotly output on the page (``plotly_loader``) makes the
+jupyterlab-plotly renderer import its full bundle and set ``window.Plotly``; the widgets wait
+for it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import traitlets
 
 _ESM = r"""
 function waitForPlotly(timeoutMs) {
+  // Under `workbench dashboards` the page template knows where plotly.js is served.
+  if (!window.Plotly && window.__wbLoadPlotly) window.__wbLoadPlotly();
   return new Promise((resolve, reject) => {
     const start = Date.now();
     (function poll() {
@@ -36,7 +41,8 @@ function waitForPlotly(timeoutMs) {
 
 function withOverlay(fig, overlay) {
   const data = (fig.data || []).slice();
-  if (overlay && data.length) {
+  // an unset overlay is {}: only a given one replaces the last trace
+  if (overlay && (overlay.x || overlay.y) && data.length) {
     const last = Object.assign({}, data[data.length - 1]);
     last.x = overlay.x || [];
     last.y = overlay.y || [];
@@ -56,25 +62,51 @@ async function render({ model, el }) {
     div.textContent = "Diagramm konnte nicht geladen werden.";
     return;
   }
-  const draw = () => {
-    const fig = model.get("figure") || {};
-    return Plotly.react(div, withOverlay(fig, model.get("overlay")), fig.layout || {},
-                        Object.assign({ responsive: true }, fig.config || {}));
-  };
-  // First draws one chart at a time in page order, letting the browser paint a frame in
-  // between, so the chart at the top is on screen before the ones further down are laid out.
-  const queued = (window.__wbPlotlyQueue || Promise.resolve())
-    .then(draw)
-    .catch(() => undefined)
-    .then(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
-  window.__wbPlotlyQueue = queued;
-  await queued;
-  model.on("change:figure", draw);
-  model.on("change:overlay", () => {
-    const ov = model.get("overlay") || {};
-    if (!div.data || !div.data.length) return draw();
-    return Plotly.restyle(div, { x: [ov.x || []], y: [ov.y || []] }, [div.data.length - 1]);
+  const draw = (fig, overlay) => Plotly.react(div, withOverlay(fig, overlay), fig.layout || {},
+                                               Object.assign({ responsive: true }, fig.config || {}));
+  // All charts of the page share one queue: draws run one at a time in the order asked for,
+  // each followed by a painted frame. On first view the selector and key figures are on
+  // screen before the top chart is drawn, and that one before the ones further down; on a
+  // switch the chart that changed first (the trend) is on screen before the others redraw.
+  // (A tab in the background gets no animation frames: there a timer stands in.)
+  const nextFrame = () => new Promise((resolve) => {
+    let done = false;
+    const go = () => { if (!done) { done = true; setTimeout(resolve, 0); } };
+    requestAnimationFrame(go);
+    setTimeout(go, 100);
   });
+  const enqueue = (job) => {
+    const queued = (window.__wbPlotlyQueue || nextFrame())
+      .then(job)
+      .catch(() => undefined)
+      .then(nextFrame);
+    window.__wbPlotlyQueue = queued;
+    return queued;
+  };
+  // One queued update per chart at a time; it draws the model's state when it runs.
+  let drawnFigure = null;
+  let drawnOverlay = null;
+  let pending = null;
+  const update = () => {
+    pending = null;
+    const fig = model.get("figure") || {};
+    const overlay = model.get("overlay") || {};
+    if (fig !== drawnFigure || !div.data || !div.data.length) {
+      drawnFigure = fig;
+      drawnOverlay = overlay;
+      return draw(fig, overlay);
+    }
+    if (overlay !== drawnOverlay) {
+      // only the outline moved: restyle its trace instead of redrawing the figure
+      drawnOverlay = overlay;
+      return Plotly.restyle(div, { x: [overlay.x || []], y: [overlay.y || []] },
+                            [div.data.length - 1]);
+    }
+  };
+  const schedule = () => pending || (pending = enqueue(update));
+  await schedule();
+  model.on("change:figure", schedule);
+  model.on("change:overlay", schedule);
   div.on("plotly_click", (event) => {
     const point = event && event.points && event.points[0];
     if (!point) return;
@@ -96,6 +128,10 @@ export default { render };
 """
 
 
+# Trace types of the plotly.js basic bundle the dashboard server loads (see module docstring).
+DASHBOARD_TRACE_TYPES = frozenset({"bar", "pie", "scatter"})
+
+
 class PlotlyChart(anywidget.AnyWidget):
     """Shows a plotly figure given as JSON (``{"data", "layout", "config"}``).
 
@@ -114,6 +150,18 @@ class PlotlyChart(anywidget.AnyWidget):
     def __init__(self, figure: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(figure=figure or {}, **kwargs)
         self.add_class("wb-plotly-chart")
+
+    @traitlets.validate("figure")
+    def _check_trace_types(self, proposal: dict) -> dict[str, Any]:
+        figure = proposal["value"]
+        for trace in figure.get("data") or []:
+            kind = trace.get("type", "scatter")
+            if kind not in DASHBOARD_TRACE_TYPES:
+                raise traitlets.TraitError(
+                    f"trace type {kind!r} is not in the dashboards' plotly.js bundle "
+                    f"(allowed: {', '.join(sorted(DASHBOARD_TRACE_TYPES))})"
+                )
+        return figure
 
 
 def plotly_loader() -> w.Widget:
