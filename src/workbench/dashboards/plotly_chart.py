@@ -62,8 +62,9 @@ async function render({ model, el }) {
     div.textContent = "Diagramm konnte nicht geladen werden.";
     return;
   }
-  const draw = (fig, overlay) => Plotly.react(div, withOverlay(fig, overlay), fig.layout || {},
-                                               Object.assign({ responsive: true }, fig.config || {}));
+  const draw = (fig, overlay) => Plotly.react(
+    div, withOverlay(fig, overlay), fig.layout || {},
+    Object.assign({ responsive: true }, fig.config || {}));
   // All charts of the page share one queue: draws run one at a time in the order asked for,
   // each followed by a painted frame. On first view the selector and key figures are on
   // screen before the top chart is drawn, and that one before the ones further down; on a
