@@ -30,6 +30,30 @@ WRITES = 300  # record() calls per process
 KEYS = 7  # few keys, so every key is contended by all processes
 
 
+def _run_forked(target, db: Path, timeout: float, while_running=None):
+    """Fork PROCESSES workers ``target(db, proc, start, results)``, release them at once.
+
+    ``while_running()`` runs in this process right after the release. Returns each worker's
+    report (one ``results.put`` each), the exit codes after joining, and the seconds from the
+    release until the last report.
+    """
+    ctx = mp.get_context("fork")
+    start, results = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(str(db), p, start, results))
+             for p in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    t0 = time.perf_counter()
+    start.set()
+    if while_running is not None:
+        while_running()
+    reported = [results.get(timeout=timeout) for _ in procs]
+    elapsed = time.perf_counter() - t0
+    for p in procs:
+        p.join(30)
+    return reported, [p.exitcode for p in procs], elapsed
+
+
 def _writer(db: str, proc: int, start, results) -> None:
     """Child process: WRITES single records plus some 2-row batches on shared keys."""
     try:
@@ -54,19 +78,8 @@ def _writer(db: str, proc: int, start, results) -> None:
 def test_parallel_processes_never_lose_or_duplicate_a_version(tmp_path):
     db = tmp_path / "shared.sqlite"
     ObservationStore(db, validate=False)  # create + migrate once, like a deployment
-    ctx = mp.get_context("fork")
-    start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(str(db), p, start, results))
-             for p in range(PROCESSES)]
-    for p in procs:
-        p.start()
-    t0 = time.perf_counter()
-    start.set()
-    reported = [results.get(timeout=120) for _ in procs]
-    elapsed = time.perf_counter() - t0
-    for p in procs:
-        p.join(30)
-        assert p.exitcode == 0
+    reported, exitcodes, elapsed = _run_forked(_writer, db, timeout=120)
+    assert exitcodes == [0] * PROCESSES
     errors = [err for _, _, err in reported if err]
     assert not errors, errors
 
@@ -126,18 +139,12 @@ def test_writers_forked_from_a_process_with_an_open_store_lose_nothing(tmp_path)
     db = tmp_path / "shared.sqlite"
     parent = ObservationStore(db, validate=False)
     parent.record("last", "k0", D, 0.0, entered_by="parent", source="Lasttest")
-    ctx = mp.get_context("fork")
-    start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_plain_writer, args=(str(db), p, start, results))
-             for p in range(PROCESSES)]
-    for p in procs:
-        p.start()
-    start.set()
-    time.sleep(0.3)  # the children are writing now
-    parent.close()  # what garbage collection of a discarded store does at any moment
-    reported = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(30)
+
+    def close_parent() -> None:
+        time.sleep(0.3)  # the children are writing now
+        parent.close()  # what garbage collection of a discarded store does at any moment
+
+    reported, _, _ = _run_forked(_plain_writer, db, timeout=120, while_running=close_parent)
     assert [err for _, _, err in reported if err] == []
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT indicator_id, version FROM observation").fetchall()
@@ -283,16 +290,7 @@ def _opener(db: str, proc: int, start, results) -> None:
 
 def test_processes_creating_a_new_store_at_once_migrate_it_once(tmp_path):
     db = tmp_path / "neu" / "store.sqlite"
-    ctx = mp.get_context("fork")
-    start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_opener, args=(str(db), p, start, results))
-             for p in range(PROCESSES)]
-    for p in procs:
-        p.start()
-    start.set()
-    reported = [results.get(timeout=60) for _ in procs]
-    for p in procs:
-        p.join(30)
+    reported, _, _ = _run_forked(_opener, db, timeout=60)
     assert [err for _, _, err in reported if err] == []
     assert sorted(version for _, version, _ in reported) == list(range(1, PROCESSES + 1))
     with sqlite3.connect(db) as conn:
