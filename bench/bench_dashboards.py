@@ -45,10 +45,8 @@ from workbench.dashboards.server import DashboardServer  # noqa: E402
 from workbench.formatting import fmt_percent  # noqa: E402
 from workbench.metrics import key_figures  # noqa: E402
 from workbench.population import load_population  # noqa: E402
+from workbench.reports.pdf import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one browser setup)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 NOTEBOOK = "auslaenderanteil.ipynb"
 # "Visible" = drawn in the DOM (plotly has created the chart's SVG with its title).
 _CHART = (
@@ -175,7 +173,7 @@ def main() -> None:
     query = "?gemeinde=08118063"
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
         # ---- plain Voila ------------------------------------------------------------------
         port = free_port()

@@ -178,6 +178,8 @@ def _close_own_connections(open_conns: list[tuple[int, sqlite3.Connection]]) -> 
         if owner == pid:
             conn.close()
     open_conns.clear()
+
+
 MAX_RETRIES = 5
 
 

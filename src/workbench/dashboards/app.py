@@ -272,12 +272,12 @@ class WorkbenchVoila(Voila):
             )
         # Versioned URL: a browser never keeps an old bundle after an upgrade.
         self.plotly_url = f"workbench/assets/plotly/{version}/{self.plotly_file.name}"
-        # Read by the page template (resources.workbench.plotly_js).
-        extra = self.voila_configuration.config.VoilaConfiguration
-        resources = extra.get("resources")
-        resources = dict(resources) if isinstance(resources, dict) else {}
-        resources["workbench"] = {"plotly_js": self.plotly_url}
-        extra.resources = resources
+        # Read by the page template (resources.workbench.plotly_js); Voila's renderer takes
+        # extra resources from the config, so the configured ones (already parsed into the
+        # trait) go back there with ours added.
+        resources = {**self.voila_configuration.resources,
+                     "workbench": {"plotly_js": self.plotly_url}}
+        self.voila_configuration.config.VoilaConfiguration.resources = resources
 
     def enabled_dashboards(self) -> dict[str, str]:
         root = Path(self.root_dir)

@@ -3,9 +3,8 @@
 Why not ``go.FigureWidget``: plotly 6+'s FigureWidget is an anywidget whose ``_esm`` state
 carries the whole plotly.js bundle (≈ 5 MB). Voila sends every widget's state over the kernel
 websocket on each page load, so one FigureWidget made every visit transfer, parse and compile
-plotly.js a second time (the page already loads it for the plotly outputs). This widget's
-front-end is a few lines: it uses the ``window.Plotly`` that the jupyterlab-plotly renderer
-(served from the browser cache) sets up, and redraws in place with ``Plotly.react`` when the
+plotly.js a second time (the page loads it anyway). This widget's front-end is a few lines:
+it uses the page's ``window.Plotly`` and redraws in place with ``Plotly.react`` when the
 figure changes – no new plot element, so switching a municipality only re-sends the data.
 
 Where plotly.js comes from: under ``workbench dashboards`` the page template loads the
@@ -168,14 +167,13 @@ class PlotlyChart(anywidget.AnyWidget):
 def plotly_loader() -> w.Widget:
     """An invisible plotly output whose renderer loads plotly.js for the ``PlotlyChart``s.
 
-    jupyterlab-plotly (installed with plotly, served by every Voila) brings plotly.js; drawing
-    an empty figure makes it import the bundle and set ``window.Plotly``. Under the workbench
-    server (``workbench dashboards``) the page template loads plotly.js earlier by itself for
-    notebooks with metadata ``{"workbench": {"preload_plotly": true}}``; then this is an empty
-    box, so plotly.js is not evaluated twice.
+    jupyterlab-plotly (installed with plotly, served by JupyterLab and plain Voila) brings
+    plotly.js; drawing an empty figure makes it import the bundle and set ``window.Plotly``.
+    Under the workbench server (``workbench dashboards``) the page template provides plotly.js
+    (the basic bundle: right after the page's load event for notebooks with metadata
+    ``{"workbench": {"preload_plotly": true}}``, else when the first chart is drawn) and the
+    renderer extension is switched off; there this is an empty box.
     """
-    from IPython.display import display
-
     from workbench.dashboards.app import PLOTLY_PRELOADED_ENV
 
     if os.environ.get(PLOTLY_PRELOADED_ENV) == "1":
@@ -187,6 +185,10 @@ def plotly_loader() -> w.Widget:
         "layout": {"height": 10, "width": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}},
         "config": {"staticPlot": True},
     }
-    with out:
-        display({"application/vnd.plotly.v1+json": spec}, raw=True)
+    # The output is set as widget state, not display()ed: outside a kernel display() would
+    # print the mimebundle.
+    out.outputs = (
+        {"output_type": "display_data",
+         "data": {"application/vnd.plotly.v1+json": spec}, "metadata": {}},
+    )
     return out
