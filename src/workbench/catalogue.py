@@ -22,6 +22,19 @@ zeitrahmen            wording in the concepts      due
 
 A Maßnahme may list several Zeitrahmen (Sachsenheim: „kurzfristig; langfristig“); the longest
 one sets the due date. ``faellig`` overrides the computed due date.
+
+Assumptions (``annahme``): whatever a catalogue adds that its source does not say — a target,
+a baseline, a schedule, evaluation dates — is marked with a structured ``annahme`` block on the
+level it belongs to (``traeger.zeitplan``, a Maßnahme, an Indikator)::
+
+    annahme:
+      betrifft: [zielwert]          # which fields are assumed (checked against the level)
+      text: Zielwert 3 Kurse je Jahr vom Landkreis angenommen
+
+Every report, dashboard and export prints it as „Annahme, nicht aus der Quelle: …“
+(:data:`ASSUMPTION_PREFIX`). A finished project is a Maßnahme with its real ``beginn`` and
+``faellig`` and ``abgeschlossen: "abgeschlossen (Projektzeitraum 2015–2018)"``; it is shown as
+history and never judged against today's date (``indicators_frame(..., closed=False)``).
 """
 
 from __future__ import annotations
@@ -32,6 +45,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -62,6 +76,14 @@ ZEITRAHMEN_LABELS = {
     "laufend": "laufend (gesamter Zeitplan)",
 }
 TEMPLATE_NAME = "katalog_vorlage.yaml"
+ASSUMPTION_PREFIX = "Annahme, nicht aus der Quelle: "
+# Fields an ``annahme`` may name, per level.
+ASSUMABLE: dict[str, tuple[str, ...]] = {
+    "zeitplan": ("beginn", "ende", "evaluation_jahre", "stichtage"),
+    "massnahme": ("zeitrahmen", "beginn", "faellig"),
+    "indikator": ("zielwert", "ausgangswert", "ausgangsdatum", "zeitbezug", "richtung",
+                  "einheit"),
+}
 _SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # The C loader is ~10x faster; both give the same result for our files.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -73,11 +95,64 @@ class _Model(BaseModel):
 
 
 class Quelle(_Model):
-    """Where a Maßnahme comes from (provenance): document plus page and/or section."""
+    """Where a Maßnahme comes from (provenance): document plus page and/or section.
+
+    ``inhalt``: what the document itself says that the catalogue uses (short, e.g. „Projekte
+    ab 01.04.2015, 3 Jahre“); printed in source lines after the document."""
 
     dokument: str = Field(min_length=3)
     abschnitt: str | None = None
     seite: int | None = Field(default=None, ge=1)
+    inhalt: str | None = None
+
+    def label(self) -> str:
+        """„Dokument (Inhalt)“ for source lines."""
+        return f"{self.dokument} ({self.inhalt})" if self.inhalt else self.dokument
+
+
+ANNAHME_FORMAT = (
+    "einen Abschnitt mit „betrifft“ (Liste der angenommenen Felder, z. B. [zielwert]) und "
+    "„text“ (was angenommen wurde, von wem und warum; mindestens 10 Zeichen)"
+)
+
+
+class Annahme(_Model):
+    """A value the catalogue adds that its source does not contain (see module docstring)."""
+
+    betrifft: list[str] = Field(min_length=1)
+    text: str = Field(min_length=10)
+
+    def label(self) -> str:
+        return ASSUMPTION_PREFIX + self.text
+
+
+def _annahme_shape(value: Any) -> Any:
+    """German message for the common mistakes (plain text, empty block) before pydantic."""
+    if value is None:
+        return value
+    if not isinstance(value, dict) or not value.get("text") or not value.get("betrifft"):
+        raise ValueError(ANNAHME_FORMAT)
+    if isinstance(value.get("betrifft"), str):
+        value = {**value, "betrifft": [value["betrifft"]]}
+    if not isinstance(value["betrifft"], list) or not isinstance(value["text"], str):
+        raise ValueError(ANNAHME_FORMAT)
+    return value
+
+
+def _check_annahme(annahme: Annahme | None, level: str, owner: BaseModel) -> None:
+    if annahme is None:
+        return
+    allowed = ASSUMABLE[level]
+    for key in annahme.betrifft:
+        if key not in allowed:
+            raise ValueError(
+                f"annahme: „{key}“ kann hier nicht angenommen werden – erlaubt: "
+                + ", ".join(allowed)
+            )
+        if key in type(owner).model_fields and getattr(owner, key) in (None, []):
+            raise ValueError(
+                f"annahme: „{key}“ ist als angenommen markiert, aber nicht angegeben"
+            )
 
 
 class Indikator(_Model):
@@ -92,9 +167,16 @@ class Indikator(_Model):
     zielwert: float | None = None
     personenbezogen: bool = False
     hinweis: str | None = None
+    annahme: Annahme | None = None
+
+    @field_validator("annahme", mode="before")
+    @classmethod
+    def _annahme_form(cls, value: Any) -> Any:
+        return _annahme_shape(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Indikator:
+        _check_annahme(self.annahme, "indikator", self)
         if self.art == "anteil":
             for key in ("ausgangswert", "zielwert"):
                 value = getattr(self, key)
@@ -127,11 +209,33 @@ class Massnahme(_Model):
     soll_zustand: list[str] = Field(default_factory=list)
     indikatoren: list[Indikator] = Field(min_length=1)
     hinweis: str | None = None
+    # Who is responsible, where the source says so („AG 1 …“, „Integrationsbeauftragter“).
+    zustaendig: list[str] = Field(default_factory=list)
+    annahme: Annahme | None = None
+    # Finished project (history): status text, e.g. „abgeschlossen (Projektzeitraum 2015–2018)“.
+    abgeschlossen: str | None = Field(default=None, min_length=5)
+
+    @field_validator("annahme", mode="before")
+    @classmethod
+    def _annahme_form(cls, value: Any) -> Any:
+        return _annahme_shape(value)
 
     @field_validator("zeitrahmen", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Massnahme:
+        _check_annahme(self.annahme, "massnahme", self)
+        if self.abgeschlossen is not None and (self.beginn is None or self.faellig is None):
+            raise ValueError(
+                "abgeschlossen: eine abgeschlossene Maßnahme braucht ihre tatsächlichen Daten "
+                "beginn und faellig (JJJJ-MM-TT)"
+            )
+        if self.beginn and self.faellig and self.faellig < self.beginn:
+            raise ValueError("faellig: muss nach beginn liegen")
+        return self
 
 
 class Handlungsfeld(_Model):
@@ -148,15 +252,34 @@ class Konzept(_Model):
     datei: str | None = None
 
 
+class ZeitplanEintrag(_Model):
+    """A row of the source's schedule that is not a Maßnahme (Sachsenheim: „Teilnahme an
+    Heimatfest“); shown as listed, without invented dates."""
+
+    titel: str = Field(min_length=3)
+    hinweis: str | None = None
+    quelle: Quelle | None = None
+
+
 class Zeitplan(_Model):
     beginn: dt.date
     ende: dt.date
     evaluation_jahre: int = Field(default=2, ge=1, le=5)
+    # The source's own wording on the evaluation („… – bei Bedarf auch früher.“).
+    evaluation_hinweis: str | None = None
+    weitere_eintraege: list[ZeitplanEintrag] = Field(default_factory=list)
+    annahme: Annahme | None = None
+
+    @field_validator("annahme", mode="before")
+    @classmethod
+    def _annahme_form(cls, value: Any) -> Any:
+        return _annahme_shape(value)
 
     @model_validator(mode="after")
     def _order(self) -> Zeitplan:
         if self.ende <= self.beginn:
             raise ValueError("ende: muss nach beginn liegen")
+        _check_annahme(self.annahme, "zeitplan", self)
         return self
 
 
@@ -191,13 +314,27 @@ class Projekt(_Model):
     foerderung: list[Foerderung] = Field(default_factory=list)
     quelle: Quelle
     hinweis: str | None = None
+    stelle: str | None = None  # posts created for the project, in the source's words
 
 
 class Finanzierung(_Model):
-    """Cost table; ``gesamtkosten_eur − Σ Förderung == eigenanteil_eur`` is checked."""
+    """Cost table; ``gesamtkosten_eur − Σ Förderung == eigenanteil_eur`` is checked.
+
+    ``foerderanteil``: the funding share in the source's words („rund 60 %“); checked against
+    Σ Förderung / Gesamtkosten (± 2 Prozentpunkte)."""
 
     gesamtkosten_eur: float = Field(gt=0)
     eigenanteil_eur: float = Field(ge=0)
+    foerderanteil: str | None = None
+    quelle: Quelle
+
+
+class KontextFakt(_Model):
+    """A fact from a source shown as context in the report (quoted, with Stand and source)."""
+
+    titel: str = Field(min_length=3)
+    zitat: str = Field(min_length=10)
+    stand: str = Field(min_length=4)
     quelle: Quelle
 
 
@@ -206,6 +343,7 @@ class Catalogue(_Model):
     handlungsfelder: list[Handlungsfeld] = Field(min_length=1)
     projekte: list[Projekt] = Field(default_factory=list)
     finanzierung: Finanzierung | None = None
+    kontext: list[KontextFakt] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids_and_budget(self) -> Catalogue:
@@ -224,6 +362,17 @@ class Catalogue(_Model):
                 raise ValueError(
                     f"finanzierung.eigenanteil_eur: Gesamtkosten − Fördermittel = {expected:.2f}, "
                     f"angegeben {self.finanzierung.eigenanteil_eur:.2f}"
+                )
+            share = self.finanzierung.foerderanteil
+            number = re.search(r"\d+(?:,\d+)?", share or "")
+            if share is not None and (
+                number is None
+                or abs(float(number.group().replace(",", "."))
+                       - 100 * funded / self.finanzierung.gesamtkosten_eur) > 2
+            ):
+                raise ValueError(
+                    f"finanzierung.foerderanteil: „{share}“ passt nicht zu Fördermitteln / "
+                    f"Gesamtkosten = {100 * funded / self.finanzierung.gesamtkosten_eur:.1f} %"
                 )
         return self
 
@@ -270,6 +419,50 @@ class Catalogue(_Model):
             k += 1
         out.append(plan.ende)
         return out
+
+    def massnahmen(self, *, closed: bool | None = None) -> list[Massnahme]:
+        """All Maßnahmen in order; ``closed=False`` only current ones, ``True`` only finished
+        projects (``abgeschlossen``)."""
+        return [m for hf in self.handlungsfelder for m in hf.massnahmen
+                if closed is None or (m.abgeschlossen is not None) == closed]
+
+    def dates_from_schedule(self, massnahme: Massnahme) -> bool:
+        """True if the Maßnahme's start or due date comes from ``traeger.zeitplan``."""
+        if massnahme.abgeschlossen is not None:
+            return False
+        return massnahme.beginn is None or (
+            massnahme.faellig is None and "laufend" in massnahme.zeitrahmen)
+
+    def massnahme_assumptions(self, massnahme: Massnahme) -> list[str]:
+        """„Annahme, nicht aus der Quelle: …“ lines behind a Maßnahme's dates (own annahme,
+        the schedule's annahme where its dates come from the schedule)."""
+        out = []
+        plan = self.traeger.zeitplan.annahme
+        if plan is not None and self.dates_from_schedule(massnahme):
+            out.append(plan.label())
+        if massnahme.annahme is not None:
+            out.append(massnahme.annahme.label())
+        return out
+
+    def assumptions(self, *, closed: bool | None = False,
+                    massnahme_ids: Iterable[str] | None = None) -> list[str]:
+        """Every assumption label behind what is shown for these Maßnahmen (default: the
+        current ones): schedule, Maßnahmen, indicators; in order, without duplicates."""
+        wanted = set(massnahme_ids) if massnahme_ids is not None else None
+        out: list[str] = []
+        plan = self.traeger.zeitplan.annahme
+        if plan is not None and closed is not True:
+            out.append(plan.label())
+        for m in self.massnahmen(closed=closed):
+            if wanted is not None and m.id not in wanted:
+                continue
+            out += self.massnahme_assumptions(m)
+            out += [i.annahme.label() for i in m.indikatoren if i.annahme is not None]
+        return list(dict.fromkeys(out))
+
+    def documents(self, *, closed: bool | None = False) -> list[str]:
+        """Source labels („Dokument (Inhalt)“) of the Maßnahmen, in order, no duplicates."""
+        return list(dict.fromkeys(m.quelle.label() for m in self.massnahmen(closed=closed)))
 
     def source_label(self) -> str:
         k = self.traeger.konzept
@@ -511,16 +704,30 @@ INDICATOR_SCHEMA: dict[str, pl.DataType] = {
     "target": pl.Float64(),
     "about_persons": pl.Boolean(),
     "source": pl.String(),
+    "source_document": pl.String(),
+    "responsible": pl.String(),
+    "closed": pl.Boolean(),
+    "massnahme_status": pl.String(),
+    "target_assumed": pl.Boolean(),
+    "dates_assumed": pl.Boolean(),
+    "assumption": pl.String(),
 }
 
 
 def indicators_frame(
     catalogues: Catalogue | dict[str, Catalogue] | list[Catalogue],
+    *,
+    closed: bool | None = None,
 ) -> pl.DataFrame:
     """One row per indicator (columns :data:`INDICATOR_SCHEMA`), in catalogue order.
 
     ``zeitrahmen`` joins several Zeitrahmen with „; “; ``start``/``due`` follow the rule in
-    the module docstring; ``source`` is the Maßnahme's quelle as „Dokument, Abschnitt, S. n“.
+    the module docstring; ``source`` is the Maßnahme's quelle as „Dokument, Abschnitt, S. n“,
+    ``source_document`` „Dokument (Inhalt)“ for source lines. ``closed``/``massnahme_status``:
+    finished project (history); ``closed=False`` keeps only current Maßnahmen (what progress
+    is judged on), ``True`` only finished ones. ``assumption``: „Annahme, nicht aus der
+    Quelle: …“ for everything behind this row that the source does not say (indicator,
+    Maßnahme, schedule), else null; ``target_assumed``/``dates_assumed`` flag the cells.
     """
     if isinstance(catalogues, Catalogue):
         catalogues = [catalogues]
@@ -530,8 +737,12 @@ def indicators_frame(
     for cat in catalogues:
         for hf in cat.handlungsfelder:
             for m in hf.massnahmen:
+                if closed is not None and (m.abgeschlossen is not None) != closed:
+                    continue
                 start, due = cat.massnahme_dates(m)
+                dates_notes = cat.massnahme_assumptions(m)
                 for ind in m.indikatoren:
+                    notes = [*dates_notes] + ([ind.annahme.label()] if ind.annahme else [])
                     rows.append({
                         "traeger_id": cat.traeger.id,
                         "traeger_name": cat.traeger.name,
@@ -555,8 +766,21 @@ def indicators_frame(
                         "target": ind.zielwert,
                         "about_persons": ind.personenbezogen,
                         "source": _quelle_label(m.quelle),
+                        "source_document": m.quelle.label(),
+                        "responsible": "; ".join(m.zustaendig) or None,
+                        "closed": m.abgeschlossen is not None,
+                        "massnahme_status": m.abgeschlossen,
+                        "target_assumed": bool(ind.annahme and "zielwert" in ind.annahme.betrifft),
+                        "dates_assumed": bool(dates_notes),
+                        "assumption": join_assumptions(notes),
                     })
     return pl.DataFrame(rows, schema=INDICATOR_SCHEMA, orient="row")
+
+
+def join_assumptions(labels: Iterable[str]) -> str | None:
+    """One cell for tables/exports: „Annahme, nicht aus der Quelle: A; B“ (null if none)."""
+    texts = [lab.removeprefix(ASSUMPTION_PREFIX) for lab in dict.fromkeys(labels)]
+    return ASSUMPTION_PREFIX + "; ".join(texts) if texts else None
 
 
 def _quelle_label(q: Quelle) -> str:

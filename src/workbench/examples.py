@@ -232,7 +232,7 @@ def generate_examples(as_of: dt.date,
     all_periods = periods(LAST_PERIOD)
     rows = []
     for tid, catalogue in catalogues.items():
-        indicators = cat.indicators_frame(catalogue)
+        indicators = cat.indicators_frame(catalogue, closed=False)  # no values for history
         for index, ind in enumerate(indicators.iter_rows(named=True)):
             profile = PROFILES[index % len(PROFILES)]
             if profile == "keine-daten":

@@ -143,9 +143,15 @@ def test_ludwigsburg_projects_and_cost_table_from_seed():
                        "projekt-lafi": eur("Fördermittel LAfl")}
     assert c.finanzierung.gesamtkosten_eur == eur("Gesamtkosten")
     assert c.finanzierung.eigenanteil_eur == eur("Restkosten")
-    targets = cat.indicators_frame(c).filter(pl.col("target").is_not_null())
-    assert dict(zip(targets["indicator_id"], targets["target"], strict=True)) == {
+    # The 2015–2018 projects are history with the source's own figures …
+    history = cat.indicators_frame(c, closed=True).filter(pl.col("target").is_not_null())
+    assert dict(zip(history["indicator_id"], history["target"], strict=True)) == {
         "wil-paten": 15.0, "wil-neuzugewanderte": 30.0, "lafi-netzwerktreffen": 1.0}
+    assert history["assumption"].is_null().all()
+    # … the only current target is marked as an assumption.
+    current = cat.indicators_frame(c, closed=False).filter(pl.col("target").is_not_null())
+    assert current["indicator_id"].to_list() == ["lafi-netzwerktreffen-jahr"]
+    assert current["target_assumed"].to_list() == [True]
     assert "ca. 15 geschulte Patinnen und Paten 1 Jahr lang rund 30 bis 40" in seed
 
 

@@ -44,8 +44,17 @@ def test_covers_shipped_and_example_traeger(generated):
 
 
 def test_statuses_vary(generated):
-    p = pr.indicator_progress(ex.example_catalogues(), generated, AS_OF)
-    assert set(p["status"]) == set(pr.STATUSES)
+    current = cat.indicators_frame(ex.example_catalogues(), closed=False)
+    p = pr.indicator_progress(current, generated, AS_OF)
+    assert set(p["status"]) >= set(pr.STATUSES) - {"verzögert"}
+    later = dt.date(2028, 12, 31)
+    assert "verzögert" in set(
+        pr.indicator_progress(current, ex.generate_examples(later), later)["status"])
+    # Finished projects (history, e.g. Ludwigsburg 2015–2018) get no example values.
+    closed = cat.indicators_frame(ex.example_catalogues(), closed=True)
+    assert closed.height >= 1
+    keys = ["traeger_id", "indicator_id"]
+    assert generated.join(closed.select(keys), on=keys, how="inner").height == 0
     # and small person counts occur, so suppression is visible in published outputs
     small = p.filter(pl.col("about_persons") & pl.col("latest_value").is_between(1, 2))
     assert small.height >= 1
