@@ -26,6 +26,7 @@ from workbench.dashboards.base import (
     query_params,
     source_line,
 )
+from workbench.dashboards.integration_tab import TAB_TITLE, KreisIntegrationTab
 from workbench.dashboards.plotly_chart import PlotlyChart, plotly_loader
 from workbench.figures import AREA_COLOURS
 from workbench.figures import population as popfig
@@ -202,9 +203,24 @@ class AuslaenderanteilDashboard:
             layout=w.Layout(max_width="1240px", padding="0 8px"),
         )
         self.widget.add_class("wb-dashboard")
+        self._add_kreis_tab()
         self.select(ags or self.ags, _force=True)
 
     # ---- construction ------------------------------------------------------------------
+    def _add_kreis_tab(self) -> None:
+        """Everything below the header becomes tab 1; tab 2 „Integrationsindikatoren (Kreis)“
+        stays an empty box until first selected (the first screen costs the same)."""
+        head, rest = self.widget.children[:2], self.widget.children[2:]
+        self.kreis_tab = KreisIntegrationTab()
+        self.tabs = w.Tab(children=[w.VBox(rest), self.kreis_tab.widget],
+                          titles=["Städte und Gemeinden", TAB_TITLE])
+        self.tabs.observe(self._on_tab, names="selected_index")
+        self.widget.children = (*head, self.tabs)
+
+    def _on_tab(self, change: dict) -> None:
+        if change["new"] == 1:
+            self.kreis_tab.build()
+
     def _build_map(self) -> PlotlyChart:
         base = popfig.choropleth_map(self.pop, None, source=MAP_SOURCE, height=520)
         base.update_layout(clickmode="event")
@@ -377,6 +393,7 @@ class AuslaenderanteilDashboard:
         Worth it while a pre-heated kernel waits in the pool for its visitor."""
         for ags in self.names:
             self._view(ags)
+        self.kreis_tab.prepare()  # data and chart JSON only; widgets on first selection
 
     def _kpi_html(self, f: dict[str, Any]) -> str:
         zensus = f"{SOURCES['zensus2022'].label}, Stichtag {fmt_date(f['zensus_date'])}"

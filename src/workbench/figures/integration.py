@@ -263,6 +263,11 @@ def origin_groups_chart(structure: pl.DataFrame, *, title: str | None = None,
         "nach Kontinent der Staatsangehörigkeit"))
 
 
+# Keys of ``kreis_charts`` that show Regionaldatenbank series (ending 2015/2016).
+HISTORY_KEYS = frozenset({"einbuergerungen", "arbeitslose", "arbeitslosenquote", "sgb2", "svb",
+                          "asyl"})
+
+
 def kreis_charts(frame: pl.DataFrame, structure: pl.DataFrame) -> list[tuple[str, go.Figure]]:
     """Every chart there are data for, in report order: (key, figure)."""
     out: list[tuple[str, go.Figure]] = []
