@@ -201,6 +201,14 @@ def kreis_uebersicht(ctx: ReportContext) -> None:
     ctx.cite("geo", "Gebietsstand der Geometrien")
 
 
+def kreis_integrationsindikatoren(ctx: ReportContext) -> None:
+    """Kreis report: integration indicators of the Kreis (AZR/Fortschreibung/Mikrozensus 2025,
+    Regionaldatenbank series ending 2015/2016) – see ``reports.integration_section``."""
+    from workbench.reports import integration_section
+
+    integration_section.kreis_integrationsindikatoren(ctx)
+
+
 # ------------------------------------------------------------------------------------------
 # 3. Handlungsfelder
 # ------------------------------------------------------------------------------------------
@@ -388,6 +396,10 @@ def datenquellen(ctx: ReportContext) -> None:
                          "amtlich (vereinfacht)", "dl-de/by-2-0"])
         elif key == "katalog":
             rows.append(["Maßnahmenkatalog", stand, "siehe Titel", "Beschluss/Konzept", "–"])
+        elif key.startswith("integration:"):
+            from workbench.reports.integration_section import source_row
+
+            rows.append(source_row(key, stand))
     table(["Quelle", "Herausgeber und Tabelle", "Stand", "Status", "Lizenz"], rows,
           "Stand = jüngster im Bericht verwendeter Stichtag der Quelle.")
     hinweise = [
