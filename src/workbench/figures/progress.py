@@ -1,8 +1,11 @@
 """Progress figures: status overview, indicator progress, time series, Zeitplan, evaluation.
 
 Inputs are the frames of :mod:`workbench.progress`. Every figure names its source (the
-catalogue's concept document and „Messwerte: Beispieldaten …“ when example values are shown)
-and its reference date („Stand“). Status colours come with the status text (never colour
+documents of the Maßnahmen shown, „Dokument (Inhalt)“, and „Messwerte: Beispieldaten …“ when
+example values are shown), every assumption behind it on its own line („Annahme, nicht aus
+der Quelle: …“, from the catalogue's ``annahme`` blocks) and its reference date („Stand“).
+Finished projects (``abgeschlossen``) are history: they are not part of these charts.
+Status colours come with the status text (never colour
 alone). Person counts 1–2 are shown as „.“ (``suppress=True``, default for published charts),
 and their bars are not drawn, because a bar length would reveal the value.
 """
@@ -29,10 +32,12 @@ def wrap(text: str, width: int = 45) -> str:
     return "<br>".join(textwrap.wrap(text, width)) or text
 
 
-def source_text(documents: Iterable[str], as_of: dt.date | None, *, examples: bool) -> str:
-    """„Quelle: …; Messwerte: Beispieldaten …; Stand: 31.12.2026“, wrapped for the figure."""
+def source_text(documents: Iterable[str], as_of: dt.date | None, *, examples: bool,
+                assumptions: Iterable[str] = ()) -> str:
+    """„Quelle: …“, one line per „Annahme, nicht aus der Quelle: …“, „Messwerte:
+    Beispieldaten …“, „Stand: 31.12.2026“, wrapped for the figure."""
     docs = list(dict.fromkeys(documents))
-    parts = [f"Quelle: {'; '.join(docs)}"]
+    parts = [f"Quelle: {'; '.join(docs)}", *dict.fromkeys(assumptions)]
     if examples:
         parts.append(EXAMPLE_NOTE)
     if as_of is not None:
@@ -43,9 +48,38 @@ def source_text(documents: Iterable[str], as_of: dt.date | None, *, examples: bo
 
 
 def _documents(progress: pl.DataFrame, catalogues: Iterable[Catalogue] | None) -> list[str]:
+    """The documents of the Maßnahmen in ``progress`` (what the chart shows)."""
+    if "source_document" in progress.columns and progress.height:
+        return list(dict.fromkeys(progress["source_document"].drop_nulls()))
     if catalogues:
         return [c.source_label() for c in catalogues]
     return sorted(set(progress["traeger_name"])) if "traeger_name" in progress.columns else []
+
+
+def _assumptions(progress: pl.DataFrame, catalogue: Catalogue | None) -> list[str]:
+    """Assumption lines behind the rows of ``progress`` (one per ``annahme``)."""
+    if catalogue is not None and "massnahme_id" in progress.columns:
+        return catalogue.assumptions(closed=None,
+                                     massnahme_ids=set(progress["massnahme_id"]))
+    if "assumption" in progress.columns:
+        return list(dict.fromkeys(progress["assumption"].drop_nulls()))
+    return []
+
+
+def published_with_assumptions(progress: pl.DataFrame, suppress: bool = True) -> pl.DataFrame:
+    """``published_indicator_table`` plus the assumptions: „(Annahme)“ after an assumed
+    Zielwert and a column „Annahme“ („Annahme, nicht aus der Quelle: …“, else empty)."""
+    from workbench.suppression import published_indicator_table
+
+    table = published_indicator_table(progress, suppress=suppress)
+    if "assumption" not in progress.columns:
+        return table
+    assumed = progress["target_assumed"].fill_null(False)
+    return table.with_columns(
+        pl.when(pl.Series(assumed.to_list())).then(pl.col("Zielwert") + " (Annahme)")
+        .otherwise(pl.col("Zielwert")).alias("Zielwert"),
+        pl.Series("Annahme", progress["assumption"].fill_null("").to_list(), dtype=pl.String),
+    )
 
 
 def _any_example(frame: pl.DataFrame, column: str = "is_example") -> bool:
@@ -79,7 +113,8 @@ def status_overview_chart(
     fig.update_xaxes(title_text="Anzahl Indikatoren", dtick=1 if progress.height <= 12 else None)
     as_of = progress["as_of"].max() if progress.height else None
     sources = source_text(_documents(progress, [catalogue] if catalogue else None), as_of,
-                          examples=_any_example(progress))
+                          examples=_any_example(progress),
+                          assumptions=_assumptions(progress, catalogue))
     title = title or f"Status der Indikatoren je Handlungsfeld, Stand {fmt_date(as_of)}"
     return finish(fig, sources, title=title, height=140 + 70 * max(len(order), 1))
 
@@ -115,6 +150,8 @@ def indicator_progress_chart(
                       else r["progress_display_pct"])
         colours.append(STATUS_COLOURS[r["status"]])
         parts = [r["status"]]
+        if r.get("target_assumed"):
+            parts.append("Zielwert angenommen")
         if r["progress_pct"] is not None and not hidden:
             parts.insert(0, f"{fmt_number(r['progress_pct'], 0)} %")
         value = _value_text(r, suppress)
@@ -148,7 +185,8 @@ def indicator_progress_chart(
     as_of = rows["as_of"].max() if rows.height else None
     note = ["Werte 1–2 bei Personenzahlen als „.“ unterdrückt"] if suppress else []
     sources = source_text([*_documents(rows, [catalogue] if catalogue else None), *note],
-                          as_of, examples=_any_example(rows))
+                          as_of, examples=_any_example(rows),
+                          assumptions=_assumptions(rows, catalogue))
     if title is None:
         name = records[0]["massnahme"] if massnahme_id is not None and records else "Indikatoren"
         title = wrap(f"Fortschritt: {name}", 80)
@@ -199,8 +237,10 @@ def indicator_timeseries_chart(
                       annotation_text=f"Ausgangswert {fmt_number(indicator['baseline'], 0)}",
                       annotation_position="bottom left")
     if indicator.get("target") is not None:
+        assumed = " (Annahme)" if indicator.get("target_assumed") else ""
         fig.add_hline(y=indicator["target"], line_dash="dash", line_color=PALETTE["green"],
-                      annotation_text=f"Zielwert{per_year} {fmt_number(indicator['target'], 0)}",
+                      annotation_text=f"Zielwert{per_year} {fmt_number(indicator['target'], 0)}"
+                                      f"{assumed}",
                       annotation_position="top left")
     if indicator.get("due") is not None:
         fig.add_vline(x=indicator["due"].isoformat(), line_dash="dot",
@@ -212,9 +252,16 @@ def indicator_timeseries_chart(
     fig.update_yaxes(title_text=f"{unit}{per_year}".strip() or "Wert", rangemode="tozero")
     fig.update_xaxes(tickformat="%m/%Y")
     stand = as_of or (obs["period"].max() if obs.height else None)
-    docs = ([catalogue.source_label()] if catalogue
-            else [f"{indicator.get('traeger_name', '')}: {indicator.get('source') or ''}"])
-    sources = source_text(docs, stand, examples=_any_example(obs))
+    if indicator.get("source_document"):
+        docs = [indicator["source_document"]]
+    elif catalogue:
+        docs = [catalogue.source_label()]
+    else:
+        docs = [f"{indicator.get('traeger_name', '')}: {indicator.get('source') or ''}"]
+    notes = (catalogue.assumptions(closed=None, massnahme_ids=[indicator["massnahme_id"]])
+             if catalogue is not None and indicator.get("massnahme_id")
+             else [indicator["assumption"]] if indicator.get("assumption") else [])
+    sources = source_text(docs, stand, examples=_any_example(obs), assumptions=notes)
     return finish(fig, sources, title=title or wrap(indicator["indicator"], 80), height=430)
 
 
@@ -224,8 +271,9 @@ def zeitplan_chart(
     as_of: dt.date | None = None,
     title: str | None = None,
 ) -> go.Figure:
-    """Gantt chart of the Maßnahmen (start → due) with the evaluation dates of the schedule."""
-    ind = indicators_frame(catalogue)
+    """Gantt chart of the current Maßnahmen (start → due) with the evaluation dates of the
+    schedule; finished projects are history and not drawn here."""
+    ind = indicators_frame(catalogue, closed=False)
     massnahmen = ind.unique(subset=["massnahme_id"], keep="first", maintain_order=True)
     colours = [PALETTE[c] for c in ("blue", "orange", "green", "purple", "sky", "vermillion")]
     field_colour = {hf: colours[i % len(colours)]
@@ -262,10 +310,16 @@ def zeitplan_chart(
                                          (plan.ende + dt.timedelta(days=20)).isoformat()],
                      tickformat="%Y", dtick="M12")
     fig.update_yaxes(autorange="reversed")
+    docs = catalogue.documents(closed=False)
+    if plan.evaluation_hinweis:
+        docs.append(f"„{plan.evaluation_hinweis}“")
     sources = source_text(
-        [catalogue.source_label(), "Fälligkeit aus dem Zeitrahmen (kurz-/mittel-/langfristig = "
-         "1/3/4 Jahre ab Beginn)"], as_of or plan.beginn, examples=False)
-    title = title or (f"Zeitplan {plan.beginn.year}–{plan.ende.year}: Maßnahmen und "
+        [*docs, "Fälligkeit aus dem Zeitrahmen berechnet (kurz-/mittel-/langfristig = "
+         "1/3/4 Jahre ab Beginn)"], as_of or plan.beginn, examples=False,
+        assumptions=catalogue.assumptions(closed=False))
+    assumed = " (Annahme)" if plan.annahme is not None and (
+        {"beginn", "ende"} & set(plan.annahme.betrifft)) else ""
+    title = title or (f"Zeitplan {plan.beginn.year}–{plan.ende.year}{assumed}: Maßnahmen und "
                       f"Evaluation alle {plan.evaluation_jahre} Jahre")
     finish(fig, sources, title=title, height=260 + 48 * massnahmen.height)
     # Title, legend (one entry per Handlungsfeld) and evaluation labels need their own rows.
@@ -309,8 +363,9 @@ def evaluation_chart(
     fig.update_xaxes(title_text="Anzahl Indikatoren")
     better = int((snapshot["status_change"] == "verbessert").sum())
     worse = int((snapshot["status_change"] == "verschlechtert").sum())
-    docs = [catalogue.source_label()] if catalogue else []
+    docs = catalogue.documents(closed=False) if catalogue else []
     sources = source_text([*docs, f"Statuswechsel: {better} verbessert, {worse} verschlechtert"],
-                          date_b, examples=_any_example(snapshot))
+                          date_b, examples=_any_example(snapshot),
+                          assumptions=catalogue.assumptions() if catalogue else ())
     title = title or f"Evaluation: Status am {fmt_date(date_a)} und {fmt_date(date_b)}"
     return finish(fig, sources, title=title, height=180 + 75 * len(ys))

@@ -31,7 +31,11 @@ class ReportContext:
     datenverzeichnis: Path | None = None
     messwerte_db: Path | None = None
     beispieldaten: bool = True
+    # What the report actually showed, filled by the sections through ``cite``,
+    # ``cite_document`` and ``assume``; „Datenquellen und Hinweise“ lists only these.
     sources_used: dict[str, str] = field(default_factory=dict)  # source key -> Stand
+    documents_used: dict[str, str] = field(default_factory=dict)  # document label -> Stand
+    assumptions_shown: list[str] = field(default_factory=list)  # „Annahme, nicht aus …“
     notes: list[str] = field(default_factory=list)  # Hinweise for the last section
     _figures: int = 0
     _cache: dict[str, Any] = field(default_factory=dict)
@@ -47,9 +51,33 @@ class ReportContext:
             self._cache["population"] = load_population(self.datenverzeichnis, **kwargs)
         return self._cache["population"]
 
-    def cite(self, source: str, stand: str) -> None:
-        """Remember a source shown in the report (listed in „Datenquellen und Hinweise“)."""
+    @property
+    def used_sources(self) -> dict[str, str]:
+        """Source keys cited so far (key -> Stand), in citation order."""
+        return self.sources_used
+
+    def cite(self, source: str, stand: str = "") -> None:
+        """Register a data source whose values this section has just SHOWN.
+
+        Call it right where the values are displayed (``ctx.cite("zensus2022", "15.05.2022")``);
+        „Datenquellen und Hinweise“ (``sections.datenquellen``) lists only cited keys, so a
+        source that is loaded but not shown is not listed. ``source``: a key of
+        ``workbench.population.SOURCES``, ``"geo"``, or a key a section module can describe
+        (``integration_section.source_row``); ``stand``: latest reference date shown. The
+        first Stand given for a key is kept.
+        """
         self.sources_used.setdefault(source, stand)
+
+    def cite_document(self, label: str, stand: str = "") -> None:
+        """Register a document (catalogue source such as „Mitteilungsvorlage 167/15 …“) whose
+        content this section has shown; listed under „Datenquellen und Hinweise“."""
+        self.documents_used.setdefault(label, stand)
+
+    def assume(self, label: str) -> None:
+        """Register an assumption printed in the report („Annahme, nicht aus der Quelle: …“);
+        repeated in „Datenquellen und Hinweise“."""
+        if label not in self.assumptions_shown:
+            self.assumptions_shown.append(label)
 
     def next_figure_id(self) -> str:
         self._figures += 1

@@ -274,14 +274,21 @@ def handlungsfelder(ctx: ReportContext) -> None:
              "Umsetzungsstand.")
         return
     from workbench import progress
+    from workbench.catalogue import indicators_frame
 
     obs, examples = observations_for(ctx, catalogue)
     as_of = _as_of(ctx)
-    prog = progress.indicator_progress(catalogue, obs, as_of)
-    konzept = catalogue.traeger.konzept
-    paragraph(f"Grundlage: {konzept.titel} ({konzept.herausgeber}, Stand {konzept.stand}). "
-              f"Auswertungsstand: {fmt_date(as_of)}.")
-    ctx.cite("katalog", f"{konzept.titel} ({konzept.herausgeber}), Stand {konzept.stand}")
+    current = indicators_frame(catalogue, closed=False)
+    documents = catalogue.documents(closed=None)
+    paragraph(f"Grundlage: {'; '.join(documents)}. Auswertungsstand: {fmt_date(as_of)}.")
+    _cite_documents(ctx, catalogue, closed=None)
+    _kontext(ctx, catalogue)
+    _massnahmen_overview(ctx, catalogue)
+    _history(ctx, catalogue)
+    if current.height == 0:
+        note("Keine laufenden Maßnahmen: alle Maßnahmen des Katalogs sind abgeschlossen.")
+        return
+    prog = progress.indicator_progress(current, obs, as_of)
     if examples:
         note("Beispieldaten: Für diesen Träger sind noch keine Messwerte erfasst. Die "
              "folgenden Werte sind erfundene Beispieldaten zur Veranschaulichung, keine "
@@ -290,7 +297,92 @@ def handlungsfelder(ctx: ReportContext) -> None:
     _progress_details(ctx, catalogue, prog, obs, as_of, examples)
 
 
+def _cite_documents(ctx: ReportContext, catalogue: Any, *, closed: bool | None) -> None:
+    """Register the documents of the Maßnahmen shown (with their Stand) for „Datenquellen“."""
+    for m in catalogue.massnahmen(closed=closed):
+        ctx.cite_document(m.quelle.label(), _document_stand(catalogue, m.quelle.dokument))
+
+
+def _document_stand(catalogue: Any, dokument: str) -> str:
+    konzept = catalogue.traeger.konzept
+    return konzept.stand if konzept.stand in dokument or konzept.titel in dokument else "–"
+
+
+def _assumption_lines(ctx: ReportContext, labels: list[str]) -> None:
+    """Print each assumption as its own note and register it for „Datenquellen“."""
+    for label in labels:
+        note(label)
+        ctx.assume(label)
+
+
+def _kontext(ctx: ReportContext, catalogue: Any) -> None:
+    """Facts from the sources (quoted) with Stand and document: „Angaben aus den Quellen“."""
+    if not catalogue.kontext:
+        return
+    heading("Angaben aus den Quellen", level=3)
+    table(["Angabe", "Wortlaut der Quelle", "Stand", "Quelle"],
+          [[k.titel, f"„{k.zitat}“", k.stand, k.quelle.label()] for k in catalogue.kontext],
+          "Wörtlich aus den genannten Dokumenten übernommen.")
+    for k in catalogue.kontext:
+        ctx.cite_document(k.quelle.label(), k.stand)
+
+
+def _massnahmen_overview(ctx: ReportContext, catalogue: Any) -> None:
+    """Current Maßnahmen: Zeitrahmen (source wording), period, responsible, assumptions."""
+    from workbench.catalogue import ZEITRAHMEN_LABELS, join_assumptions
+
+    massnahmen = catalogue.massnahmen(closed=False)
+    if not massnahmen:
+        return
+    heading("Maßnahmen, Zeitrahmen und Zuständigkeit", level=3)
+    rows = []
+    for m in massnahmen:
+        start, due = catalogue.massnahme_dates(m)
+        notes = catalogue.massnahme_assumptions(m)
+        rows.append([m.nummer or "", m.titel, "; ".join(ZEITRAHMEN_LABELS[z] for z in m.zeitrahmen),
+                     f"{fmt_date(start)} – {fmt_date(due)}" + (" (Annahme)" if notes else ""),
+                     "; ".join(m.zustaendig) or "–", join_assumptions(notes) or ""])
+        for label in notes:
+            ctx.assume(label)
+    table(["Nr.", "Maßnahme", "Zeitrahmen (Quelle)", "Zeitraum", "Zuständig", "Annahme"], rows,
+          "Quelle: " + "; ".join(catalogue.documents(closed=False))
+          + ". Zeitraum: Fälligkeit aus dem Zeitrahmen berechnet.")
+
+
+def _history(ctx: ReportContext, catalogue: Any) -> None:
+    """Finished projects as history: real dates and the source's own figures, no status."""
+    from workbench.formatting import fmt_number
+
+    closed = catalogue.massnahmen(closed=True)
+    if not closed:
+        return
+    heading("Abgeschlossene Projekte (Geschichte)", level=3)
+    rows = []
+    for m in closed:
+        start, due = catalogue.massnahme_dates(m)
+        figures = [f"{i.name}: {fmt_number(i.zielwert, 0)}"
+                   + (f" {i.einheit}" if i.einheit else "")
+                   + (" je Jahr" if i.zeitbezug == "jahr" else "")
+                   + (f" ({i.hinweis.rstrip('.')})" if i.hinweis else "")
+                   for i in m.indikatoren if i.zielwert is not None]
+        milestones = [i.name.removeprefix("Meilenstein: ") for i in m.indikatoren
+                      if i.art == "meilenstein"]
+        rows.append([m.titel, f"{fmt_date(start)} – {fmt_date(due)}", m.abgeschlossen,
+                     "; ".join(figures) or "–", "; ".join(milestones) or "–",
+                     m.quelle.label()])
+    table(["Projekt/Maßnahme", "Projektzeitraum", "Status", "Vorgaben der Quelle",
+           "Meilensteine der Quelle", "Quelle"], rows,
+          "Geschichte: Zeitraum und Vorgaben wie in der Quelle; nicht am heutigen Zeitplan "
+          "gemessen (kein Status „verzögert“ oder „gefährdet“).")
+
+
 MAX_TIMESERIES = 6  # indicator charts per report; the dashboard shows all of them
+GEHEIMHALTUNG = (
+    "Geheimhaltung: In veröffentlichten Tabellen werden Fallzahlen von 1 oder 2 Personen "
+    "durch „.“ ersetzt; damit sie nicht aus Summen zurückgerechnet werden können, wird "
+    "zusätzlich der nächstkleinere Wert derselben Zeile oder Spalte unterdrückt "
+    "(sekundäre Geheimhaltung)."
+)
 
 
 def _progress_details(ctx: ReportContext, catalogue: Any, prog: Any, obs: Any,
@@ -298,9 +390,11 @@ def _progress_details(ctx: ReportContext, catalogue: Any, prog: Any, obs: Any,
     import polars as pl
 
     from workbench import progress
+    from workbench.catalogue import indicators_frame
     from workbench.figures import progress as progfig
-    from workbench.suppression import published_indicator_table
 
+    docs = "; ".join(catalogue.documents(closed=False))
+    assumptions = catalogue.assumptions(closed=False)
     heading("Stand je Handlungsfeld", level=3)
     hf = progress.rollup_handlungsfelder(prog)
     table(["Handlungsfeld", "Indikatoren", *progress.STATUSES, "kritischster Status",
@@ -308,18 +402,21 @@ def _progress_details(ctx: ReportContext, catalogue: Any, prog: Any, obs: Any,
           [[r["handlungsfeld"], r["n_indicators"], *[r[s] for s in progress.STATUSES],
             r["worst_status"], fmt_percent(100 * r["share_on_track"], 0)
             if r["share_on_track"] is not None else "–"] for r in hf.iter_rows(named=True)],
-          f"Quelle: {catalogue.traeger.konzept.titel}; Messwerte "
+          f"Quelle: {docs}; Messwerte "
           f"{'Beispieldaten' if examples else 'Messwertspeicher'}, Stand {fmt_date(as_of)}",
           numeric=set(range(1, 8)))
+    _assumption_lines(ctx, assumptions)
     show_figure(ctx, progfig.status_overview_chart(prog, catalogue=catalogue))
 
     heading("Maßnahmen und Indikatoren (Ist/Soll)", level=3)
-    published = published_indicator_table(prog, suppress=True)
+    published = progfig.published_with_assumptions(prog, suppress=True)
     table(published.columns, [list(r) for r in published.iter_rows()],
-          f"Quelle: {catalogue.traeger.konzept.titel}; Messwerte"
+          f"Quelle: {docs}; Messwerte"
           f"{' – Beispieldaten' if examples else ''}, Stand {fmt_date(as_of)}. "
-          "„.“ = Wert unterdrückt (Geheimhaltung, 1–2 Personen).",
+          "„.“ = Wert unterdrückt (Geheimhaltung, 1–2 Personen). Spalte „Annahme“: was nicht "
+          "aus der Quelle stammt.",
           numeric={4, 6, 7})
+    ctx.notes.append(GEHEIMHALTUNG)
     show_figure(ctx, progfig.indicator_progress_chart(prog, catalogue=catalogue, suppress=True))
 
     heading("Indikatoren im Zeitverlauf", level=3)
@@ -340,11 +437,19 @@ def _progress_details(ctx: ReportContext, catalogue: Any, prog: Any, obs: Any,
     evaluations = catalogue.evaluation_dates()
     paragraph(f"Umsetzungszeitraum {fmt_date(z.beginn)} bis {fmt_date(z.ende)}; Evaluation alle "
               f"{z.evaluation_jahre} Jahre ({', '.join(fmt_date(d) for d in evaluations)}).")
+    if z.evaluation_hinweis:
+        paragraph(f"Wortlaut der Quelle: „{z.evaluation_hinweis}“")
+    if z.annahme is not None:
+        _assumption_lines(ctx, [z.annahme.label()])
+    if z.weitere_eintraege:
+        bullet_list([f"Weitere Zeile des Zeitplans: {e.titel}"
+                     + (f" ({e.hinweis})" if e.hinweis else "") for e in z.weitere_eintraege])
     show_figure(ctx, progfig.zeitplan_chart(catalogue, as_of=as_of))
     done = [d for d in evaluations if d <= as_of]
     if len(done) >= 2:
         heading("Evaluation", level=3)
-        snapshot = progress.evaluation_snapshot(catalogue, obs, done[-2], done[-1])
+        snapshot = progress.evaluation_snapshot(indicators_frame(catalogue, closed=False), obs,
+                                                done[-2], done[-1])
         show_figure(ctx, progfig.evaluation_chart(snapshot, catalogue=catalogue))
 
 
@@ -360,20 +465,33 @@ def projekte(ctx: ReportContext) -> None:
     if catalogue is None or not catalogue.projekte:
         note(f"Für {ctx.name} sind keine Projekte mit Förderung im Maßnahmenkatalog erfasst.")
         return
+    as_of = _as_of(ctx)
     rows = []
     for p in catalogue.projekte:
         funding = "; ".join(
             f"{fmt_currency(f.betrag_eur)} ({f.geber}{', ' + f.programm if f.programm else ''})"
             for f in p.foerderung) or "–"
-        rows.append([p.name, fmt_date(p.beginn), fmt_date(p.ende), funding])
-    table(["Projekt", "Beginn", "Ende", "Förderung"], rows,
-          f"Quelle: {catalogue.traeger.konzept.titel}")
+        # Status from the project's own dates: a finished project is history, not "delayed".
+        status = (f"abgeschlossen (Projektzeitraum {p.beginn.year}–{p.ende.year})"
+                  if p.ende < as_of else "laufend")
+        rows.append([p.name, fmt_date(p.beginn), fmt_date(p.ende), status, funding,
+                     p.stelle or "–"])
+        ctx.cite_document(p.quelle.label(), _document_stand(catalogue, p.quelle.dokument))
+    documents = list(dict.fromkeys(p.quelle.label() for p in catalogue.projekte))
+    table(["Projekt", "Beginn", "Ende", "Status", "Förderung", "Stellen"], rows,
+          f"Quelle: {'; '.join(documents)}")
     fin = catalogue.finanzierung
     if fin is not None:
         funded = sum(f.betrag_eur for p in catalogue.projekte for f in p.foerderung)
-        kpis([(fmt_currency(fin.gesamtkosten_eur), "Gesamtkosten"),
-              (fmt_currency(funded), "Fördermittel"),
-              (fmt_currency(fin.eigenanteil_eur), "Eigenanteil")])
+        tiles = [(fmt_currency(fin.gesamtkosten_eur), "Gesamtkosten"),
+                 (fmt_currency(funded), "Fördermittel"),
+                 (fmt_currency(fin.eigenanteil_eur), "Eigenanteil")]
+        if fin.foerderanteil:
+            tiles.append((fin.foerderanteil, "Förderanteil (Wortlaut der Quelle)"))
+        kpis(tiles)
+        paragraph(f"Kostentabelle: Quelle: {fin.quelle.label()}"
+                  + (f", {fin.quelle.abschnitt}" if fin.quelle.abschnitt else "") + ".")
+        ctx.cite_document(fin.quelle.label(), _document_stand(catalogue, fin.quelle.dokument))
 
 
 # ------------------------------------------------------------------------------------------
@@ -381,7 +499,13 @@ def projekte(ctx: ReportContext) -> None:
 # ------------------------------------------------------------------------------------------
 
 def datenquellen(ctx: ReportContext) -> None:
-    """Every source shown with its reference date; estimates, example data, suppression."""
+    """The sources whose values this report showed, with their reference dates; then notes.
+
+    Lists only what the sections registered while displaying values — ``ctx.cite(key,
+    stand)`` for data sources, ``ctx.cite_document(label, stand)`` for catalogue documents,
+    ``ctx.assume(label)`` for assumptions — so a report without Handlungsfelder lists no
+    catalogue document. Notes on estimates, Zensus rounding and suppression appear only when
+    the matching source or table was shown."""
     from workbench.population import SOURCES
 
     heading(SECTION_TITLES["datenquellen"], anchor="datenquellen")
@@ -394,23 +518,28 @@ def datenquellen(ctx: ReportContext) -> None:
         elif key == "geo":
             rows.append(["Gemeindegrenzen", "vereinfachte Gemeindegrenzen (BKG-basiert)", stand,
                          "amtlich (vereinfacht)", "dl-de/by-2-0"])
-        elif key == "katalog":
-            rows.append(["Maßnahmenkatalog", stand, "siehe Titel", "Beschluss/Konzept", "–"])
         elif key.startswith("integration:"):
             from workbench.reports.integration_section import source_row
 
             rows.append(source_row(key, stand))
+        else:  # cited but not describable here: still listed, never silently dropped
+            rows.append([key, "–", stand, "–", "–"])
+    for label, stand in ctx.documents_used.items():
+        # „Vorlage 167/15 (28.04.2015)“ is listed once when „… (Projekte ab …)“ is there too.
+        if not any(other.startswith(label + " (") for other in ctx.documents_used):
+            rows.append([label, "Dokument (Maßnahmenkatalog)", stand, "Dokument", "–"])
     table(["Quelle", "Herausgeber und Tabelle", "Stand", "Status", "Lizenz"], rows,
+          "Nur Quellen, deren Werte oder Inhalte in diesem Bericht gezeigt werden. "
           "Stand = jüngster im Bericht verwendeter Stichtag der Quelle.")
-    hinweise = [
-        "Geschätzt: jährliche Ausländeranteile je Gemeinde werden amtlich nicht veröffentlicht. "
-        + SOURCES["schaetzung_zensus_regionalatlas"].concept,
-        "Zensus 2022: Kreis- und Landeswerte aus den Gemeindewerten berechnet (±0,05 "
-        "Prozentpunkte Rundung).",
-        "Geheimhaltung: In veröffentlichten Tabellen werden Fallzahlen von 1 oder 2 Personen "
-        "durch „.“ ersetzt; damit sie nicht aus Summen zurückgerechnet werden können, wird "
-        "zusätzlich der nächstkleinere Wert derselben Zeile oder Spalte unterdrückt "
-        "(sekundäre Geheimhaltung).",
-        *ctx.notes,
-    ]
-    bullet_list(hinweise)
+    hinweise = []
+    if any(SOURCES[k].status == "geschätzt" for k in ctx.sources_used if k in SOURCES):
+        hinweise.append(
+            "Geschätzt: jährliche Ausländeranteile je Gemeinde werden amtlich nicht "
+            "veröffentlicht. " + SOURCES["schaetzung_zensus_regionalatlas"].concept)
+    if "zensus2022" in ctx.sources_used:
+        hinweise.append("Zensus 2022: Kreis- und Landeswerte aus den Gemeindewerten berechnet "
+                        "(±0,05 Prozentpunkte Rundung).")
+    hinweise += list(dict.fromkeys(ctx.notes))
+    hinweise += ctx.assumptions_shown
+    if hinweise:
+        bullet_list(hinweise)
