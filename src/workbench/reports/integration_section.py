@@ -109,7 +109,7 @@ def _history_part(ctx: ReportContext, frame: pl.DataFrame) -> None:
     last = integ.last_year(rdb)
     heading(f"Entwicklung bis {last} (Regionaldatenbank, Stand {last})", level=3)
     note(integ.OUTDATED_NOTE)
-    for key, figure in fig.kreis_charts(rdb, pl.DataFrame()):
+    for key, figure in fig.kreis_charts(rdb, pl.DataFrame(schema=integ.STRUCTURE_SCHEMA)):
         del key
         show_figure(ctx, figure)
     rows = []
