@@ -59,7 +59,7 @@ def _problems_in(meta: object, name: str) -> list[Problem]:
     problems = [
         Problem(name, None, field, None, f"Pflichtangabe „{field}“ – fehlt")
         for field in REQUIRED_FIELDS
-        if not meta.get(field)
+        if not meta.get(field) and not (field == "reference_dates" and _undated(meta))
     ]
     for value in meta.get("reference_dates") or []:
         try:
@@ -70,6 +70,11 @@ def _problems_in(meta: object, name: str) -> list[Problem]:
     if sha and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
         problems.append(Problem(name, None, "sha256", sha, "64 Hex-Zeichen (SHA-256)"))
     return problems
+
+
+def _undated(meta: dict) -> bool:
+    """The publisher states no Stichtag: an empty list is allowed with a note saying so."""
+    return meta.get("reference_dates") == [] and bool(meta.get("reference_date_note"))
 
 
 def load_provenance_file(path: str | Path) -> dict:
@@ -187,7 +192,10 @@ def source_label(raw_path: str | Path) -> str:
     Zensus 2022, Tabelle 1000A-0000, Stichtag 15.05.2022; dl-de/by-2-0``."""
     meta = read_provenance(raw_path)
     dates = sorted(meta["reference_dates"])
-    if len(dates) == 1:
+    if not dates:
+        # No Stichtag published (e.g. Statistik BW "Stand 2025"): never invent one.
+        when = meta.get("stand") or "ohne Stichtagsangabe"
+    elif len(dates) == 1:
         when = f"Stichtag {_fmt_date(dates[0])}"
     elif len(dates) == 2:
         when = f"Stichtage {_fmt_date(dates[0])} und {_fmt_date(dates[1])}"

@@ -10,6 +10,7 @@ number Excel shows (xlsx/xls). ``row=None`` marks a problem with the whole file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,12 @@ FORMAT_LABELS: dict[str, str] = {
     "published_figures": "Veröffentlichte Kennzahlen (CSV)",
     "geojson": "Gemeindegrenzen (GeoJSON)",
     "provenance": "Herkunftsnachweis (provenance.json)",
+    "regionaldatenbank": "Regionaldatenbank Deutschland, Tabellen-CSV (GENESIS-Export)",
+    "regionaldatenbank_zensus2011": "Regionaldatenbank 12111-01-01 Zensus 2011 (GENESIS-Export)",
+    "statistik_bw_shares": "Statistik BW, Ausländeranteil je Gemeinde (CSV)",
+    "statistik_bw_einbuergerungen": "Statistik BW, Einbürgerungen Baden-Württemberg (CSV)",
+    "azr_records": "AZR/Fortschreibung/Mikrozensus-Kreisdatensätze (JSON)",
+    "zensus2022_einwanderung": "Zensus 2022, Einwanderungsgeschichte je Gemeinde (CSV)",
 }
 
 MUNICIPAL_HEADER = ("AGS", "Gemeinde", "Stichtag", "Bevölkerung insgesamt", "Ausländer")
@@ -144,15 +151,23 @@ def detect_format(path: str | Path) -> str | None:
             return "geojson"
         if name.endswith(".json") and '"sha256"' in head:
             return "provenance"
+        if "district-azr" in head or "_records_" in name:
+            return "azr_records"
         return None
     lines = head.splitlines()
     first = lines[0] if lines else ""
     if first.startswith("statistics_code;") or "1_variable_attribute_code" in first:
         return "zensus_flat"
-    if first.startswith("GENESIS-Tabelle: 12411-03-03-4"):
-        return "regionalstatistik_12411_03_03_4"
-    if first.startswith("GENESIS-Tabelle: 12411-0015"):
-        return "regionalstatistik_12411_0015"
+    if first.lstrip('"').startswith("GENESIS-Tabelle:"):
+        return _genesis_format(first, lines)
+    if first.strip('"').startswith("Anteil Ausländer") or any(
+        ln.replace('"', "").startswith("Regionalschlüssel;Gemeinde;") for ln in lines[:3]
+    ):
+        return "statistik_bw_shares"
+    if first.replace('"', "").startswith("Jahr;Einbürgerungen"):
+        return "statistik_bw_einbuergerungen"
+    if first.startswith("ags,name,population,german,foreign,immigration_history"):
+        return "zensus2022_einwanderung"
     if first.startswith("ags,municipality_name") or "share_foreign_census22" in first:
         return "gerda_census"
     if first.startswith("county_code,year"):
@@ -170,6 +185,22 @@ def detect_format(path: str | Path) -> str | None:
     return _detect_by_name(name)
 
 
+_TIME_ROW = re.compile(r"^(\d{4}|\d{2}\.\d{2}\.\d{4});(DG|\d{2,12});")
+
+
+def _genesis_format(first: str, lines: list[str]) -> str:
+    """GENESIS "CSV": the two legacy 12411 layouts keep their loaders, all else is generic."""
+    code = first.split(":", 1)[1].strip().strip(';"').strip()
+    time_rows = any(_TIME_ROW.match(ln) for ln in lines[1:80])
+    if code.startswith("12411-03-03-4") and not time_rows:
+        return "regionalstatistik_12411_03_03_4"
+    if code.startswith("12411-0015") and not time_rows:
+        return "regionalstatistik_12411_0015"
+    if code in ("12111-01-01-5", "12111-01-01-4"):
+        return "regionaldatenbank_zensus2011"
+    return "regionaldatenbank"
+
+
 def _detect_by_name(name: str) -> str | None:
     if "1000a-0000" in name:
         return "zensus_flat"
@@ -185,6 +216,16 @@ def _detect_by_name(name: str) -> str | None:
         return "codebook"
     if "published_figures" in name:
         return "published_figures"
+    if name.startswith(("12111-01-01-5", "12111-01-01-4")):
+        return "regionaldatenbank_zensus2011"
+    if re.match(r"(\d{5}-\d{2}-\d{2}-\d|ai\d{3}-\d)", name):
+        return "regionaldatenbank"
+    if "auslaenderanteil" in name:
+        return "statistik_bw_shares"
+    if "einbuergerungen" in name:
+        return "statistik_bw_einbuergerungen"
+    if "einwanderungsgeschichte" in name:
+        return "zensus2022_einwanderung"
     if "auszug_gv" in name or "auszuggv" in name:
         return "gv_isys"
     if "bevoelkerung_nationalitaet" in name or name.startswith("gemeindereihe"):

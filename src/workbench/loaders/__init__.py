@@ -41,6 +41,12 @@ LOADERS: dict[str, Callable[[str | Path], Any]] = {
     "published_figures": _lazy("published", "load_published_figures"),
     "geojson": _lazy("geo", "load_boundaries"),
     "provenance": _lazy("workbench.provenance", "load_provenance_file"),
+    "regionaldatenbank": _lazy("regionaldatenbank", "load_regionaldatenbank"),
+    "regionaldatenbank_zensus2011": _lazy("regionaldatenbank", "load_zensus2011_gemeinden"),
+    "statistik_bw_shares": _lazy("statistik_bw", "load_statistik_bw_shares"),
+    "statistik_bw_einbuergerungen": _lazy("statistik_bw", "load_statistik_bw_einbuergerungen"),
+    "azr_records": _lazy("azr", "load_azr_records"),
+    "zensus2022_einwanderung": _lazy("zensus_einwanderung", "load_zensus2022_einwanderung"),
 }
 
 
