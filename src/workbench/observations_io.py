@@ -67,12 +67,14 @@ COL_SOURCE = "Quelle"
 COL_USER = "Erfasst von"
 COL_COMMENT = "Kommentar"
 COL_EXAMPLE = "Beispieldaten"
+# „Annahme, nicht aus der Quelle: …“ from the catalogue (read-only, ignored on import).
+COL_ASSUMPTION = "Annahme"
 
 TEMPLATE_COLUMNS = [
     COL_TRAEGER, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_NOTE, COL_SOURCE, COL_USER, COL_COMMENT
 ]
 REQUIRED_COLUMNS = [COL_TRAEGER, COL_INDICATOR, COL_PERIOD, COL_VALUE]
-READABLE_COLUMNS = ["Handlungsfeld", "Maßnahme", "Indikator", "Art", "Einheit"]
+READABLE_COLUMNS = ["Handlungsfeld", "Maßnahme", "Indikator", "Art", "Einheit", COL_ASSUMPTION]
 EXPORT_EXTRA_COLUMNS = ["Version", "Erfasst am (UTC)", COL_EXAMPLE]
 KNOWN_COLUMNS = [*TEMPLATE_COLUMNS, *EXPORT_EXTRA_COLUMNS, *READABLE_COLUMNS]
 
@@ -521,7 +523,8 @@ def _labels(traeger_ids: list[str]) -> pl.DataFrame:
                 frames.append(catalogue.indicators_frame(catalogue.load_catalogue(tid)))
     except Exception:  # noqa: BLE001 - names are a convenience; export values regardless
         frames = []
-    columns = ["traeger_id", "indicator_id", "handlungsfeld", "massnahme", "indicator"]
+    columns = ["traeger_id", "indicator_id", "handlungsfeld", "massnahme", "indicator",
+               "assumption"]
     if not frames:
         return pl.DataFrame(schema={c: pl.String for c in columns})
     return pl.concat([f.select(columns) for f in frames])
@@ -533,7 +536,8 @@ def _export_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
         frame = frame.join(labels, on=["traeger_id", "indicator_id"], how="left")
     else:
         frame = frame.with_columns(
-            pl.lit(None, pl.String).alias(c) for c in ("handlungsfeld", "massnahme", "indicator")
+            pl.lit(None, pl.String).alias(c)
+            for c in ("handlungsfeld", "massnahme", "indicator", "assumption")
         )
     out = []
     for r in frame.iter_rows(named=True):
@@ -553,16 +557,18 @@ def _export_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
                 "Handlungsfeld": r["handlungsfeld"] or "",
                 "Maßnahme": r["massnahme"] or "",
                 "Indikator": r["indicator"] or "",
+                COL_ASSUMPTION: r["assumption"] or "",
             }
         )
     return out
 
 
 EXPORT_COLUMNS = [*TEMPLATE_COLUMNS, *EXPORT_EXTRA_COLUMNS, "Handlungsfeld", "Maßnahme",
-                  "Indikator"]
+                  "Indikator", COL_ASSUMPTION]
 
 
 def _header_note(store: ObservationStore, frame: pl.DataFrame, what: str) -> list[str]:
+    """Title, source and Beispieldaten line; a third line when the catalogue assumes values."""
     n_example = int(frame["is_example"].sum()) if frame.height else 0
     if n_example == frame.height and n_example:
         example = "ACHTUNG: alle Werte sind Beispieldaten (keine amtlichen Werte)."
@@ -571,11 +577,17 @@ def _header_note(store: ObservationStore, frame: pl.DataFrame, what: str) -> lis
                    "amtlichen Werte) – Spalte „Beispieldaten“.")
     else:
         example = "Keine Beispieldaten enthalten."
-    return [
+    lines = [
         f"Messwerte Integrationsmonitoring – {what}",
         f"Quelle: workbench-Messwertspeicher {store.path.name}, exportiert am "
         f"{fmt_date(dt.date.today())}; Quelle je Wert in Spalte „Quelle“. {example}",
     ]
+    rows = _export_rows(frame) if frame.height else []
+    assumed = list(dict.fromkeys(r[COL_ASSUMPTION] for r in rows if r[COL_ASSUMPTION]))
+    if assumed:
+        lines.append(f"{len(assumed)} Katalogangabe(n) sind Annahmen, nicht aus der Quelle – "
+                     "Spalte „Annahme“: " + " | ".join(assumed))
+    return lines
 
 
 def export_observations(
@@ -693,8 +705,11 @@ TEMPLATE_HELP = [
     "Notiz: Erläuterung oder qualitativer Wert. Quelle: Dokument/Statistik, aus der der Wert "
     "stammt (leer = Dateiname). Erfasst von: Name (leer = angemeldeter Benutzer).",
     "Zeilen ohne Wert und ohne Notiz werden beim Import übersprungen.",
-    "Spalten Handlungsfeld, Maßnahme, Indikator, Art, Einheit dienen nur der Orientierung und "
-    "werden beim Import ignoriert.",
+    "Spalten Handlungsfeld, Maßnahme, Indikator, Art, Einheit, Annahme dienen nur der "
+    "Orientierung und werden beim Import ignoriert.",
+    "Spalte Annahme: „Annahme, nicht aus der Quelle: …“ – Zielwert, Zeitraum oder Stichtag "
+    "dieses Indikators stammen nicht aus dem Konzept, sondern wurden angenommen (Feld "
+    "„annahme“ im Maßnahmenkatalog).",
     "Korrektur: Zeile mit neuem Wert erneut importieren – es entsteht eine neue Version, die alte "
     "bleibt im Verlauf erhalten. Unveränderte Zeilen erzeugen keine neue Version.",
     "Import: workbench import-observations DATEI.xlsx",
@@ -702,7 +717,7 @@ TEMPLATE_HELP = [
 
 _KIND_LABELS = {"anzahl": "Anzahl", "anteil": "Anteil (%)", "meilenstein": "Meilenstein (ja/nein)",
                 "qualitativ": "qualitativ (Notiz)"}
-TEMPLATE_EXTRA = ["Handlungsfeld", "Maßnahme", "Indikator", "Art", "Einheit"]
+TEMPLATE_EXTRA = ["Handlungsfeld", "Maßnahme", "Indikator", "Art", "Einheit", COL_ASSUMPTION]
 
 
 def template_rows(traeger_id: str) -> list[dict[str, Any]]:
@@ -719,6 +734,7 @@ def template_rows(traeger_id: str) -> list[dict[str, Any]]:
             "Indikator": r["indicator"],
             "Art": _KIND_LABELS.get(r["kind"], r["kind"]),
             "Einheit": r["unit"] or "",
+            COL_ASSUMPTION: r["assumption"] or "",
         }
         for r in frame.iter_rows(named=True)
     ]
@@ -728,7 +744,8 @@ def write_template(traeger_id: str, out: str | Path) -> Path:
     """Write the input template for ``traeger_id`` to ``out`` (.xlsx or .csv), atomically.
 
     Columns: :data:`TEMPLATE_COLUMNS` then readable ``Handlungsfeld, Maßnahme, Indikator, Art,
-    Einheit``; one row per indicator of the catalogue. The xlsx has a sheet „Hinweise“.
+    Einheit, Annahme`` („Annahme, nicht aus der Quelle: …“ from the catalogue); one row per
+    indicator of the catalogue. The xlsx has a sheet „Hinweise“.
     """
     out = Path(out)
     rows = template_rows(traeger_id)

@@ -44,7 +44,8 @@ def test_status_overview_counts_and_labels(data):
                 got[(y.replace("<br>", " "), trace.name)] = x
     assert got == expected
     src = source_of(fig).replace("<br>   ", " ")
-    assert "Integrationskonzept der Stadt Sachsenheim" in src
+    assert src.startswith("Quelle: Integrationskonzept Sachsenheim (11/2024)")
+    assert "Annahme, nicht aus der Quelle: Beginn aller Maßnahmen am 01.01.2025" in src
     assert "Beispieldaten" in src and "Stand: 21.11.2026" in src
     assert fig.layout.separators == ",."
 
@@ -127,10 +128,14 @@ def test_zeitplan_bars_match_rule_and_evaluations(data):
 
 def test_evaluation_chart_counts(data):
     catalogues, obs, _ = data
-    snap = pr.evaluation_snapshot(catalogues["ludwigsburg"], obs, dt.date(2025, 12, 31), AS_OF)
+    current = cat.indicators_frame(catalogues["ludwigsburg"], closed=False)
+    snap = pr.evaluation_snapshot(current, obs, dt.date(2025, 12, 31), AS_OF)
     fig = fp.evaluation_chart(snap, catalogue=catalogues["ludwigsburg"])
     total = sum(sum(t.x) for t in fig.data)
     assert total == 2 * snap.height
-    src = source_of(fig)
+    src = source_of(fig).replace("<br>   ", " ")
     better = int((snap["status_change"] == "verbessert").sum())
     assert f"{better} verbessert" in src and "Beispieldaten" in src
+    # Only the current Maßnahme's document; the assumed schedule is named as such.
+    assert "167/15" not in src.split("Annahme")[0]
+    assert "Annahme, nicht aus der Quelle: Monitoringzeitraum 2025–2029" in src

@@ -27,7 +27,6 @@ from workbench.dashboards.plotly_chart import PlotlyChart, plotly_loader
 from workbench.examples import observations_for
 from workbench.figures import progress as progfig
 from workbench.formatting import fmt_date
-from workbench.suppression import published_indicator_table
 
 
 def html_table(frame: pl.DataFrame, numeric: tuple[str, ...] = ()) -> str:
@@ -56,6 +55,10 @@ def evaluation_dates(catalogue: cat.Catalogue, as_of: dt.date) -> tuple[dt.date,
 
 class HandlungsfelderDashboard:
     """One tab per Handlungsfeld; per Maßnahme the indicators' progress and status."""
+
+    # Assumptions (catalogue ``annahme``) are printed as „Annahme, nicht aus der Quelle: …“
+    # under every chart/table they affect; finished projects (``abgeschlossen``) are listed as
+    # history with their real dates and never get a progress status.
 
     def __init__(
         self,
@@ -92,6 +95,9 @@ class HandlungsfelderDashboard:
         self.evaluation_chart = PlotlyChart()
         self.evaluation_table = w.HTML("")
         self.evaluation_table.add_class("wb-table")
+        self.assumptions = w.HTML("")
+        self.history = w.HTML("")
+        self.history.add_class("wb-table")
         self._tab_built: set[int] = set()
         self._tab_boxes: list[w.VBox] = []
         self.tabs.observe(self._on_tab, names="selected_index")
@@ -100,12 +106,13 @@ class HandlungsfelderDashboard:
             [
                 header(
                     "Handlungsfelder – Stand der Maßnahmen",
-                    "Fortschritt der Indikatoren zum Zielwert, Zeitplan 2025–2029 und Evaluation",
+                    "Fortschritt der Indikatoren zum Zielwert, Zeitplan und Evaluation",
                 ),
                 plotly_loader(),  # invisible; loads plotly.js for the charts
                 self.selector,
                 self.notice,
                 self.example_banner,
+                self.assumptions,
                 self.overview_chart,
                 w.HTML("<h3>Maßnahmen je Handlungsfeld</h3>"),
                 self.tabs,
@@ -114,6 +121,7 @@ class HandlungsfelderDashboard:
                 w.HTML("<h3>Evaluation: Vergleich der beiden letzten Stichtage</h3>"),
                 self.evaluation_chart,
                 self.evaluation_table,
+                self.history,
             ],
             layout=w.Layout(max_width="1240px", padding="0 8px"),
         )
@@ -152,7 +160,8 @@ class HandlungsfelderDashboard:
         self.observations, self.used_examples = observations_for(
             traeger_id, self.as_of, self.store_path
         )
-        self.progress = prog.indicator_progress(self.catalogue, self.observations, self.as_of)
+        self.current = cat.indicators_frame(self.catalogue, closed=False)
+        self.progress = prog.indicator_progress(self.current, self.observations, self.as_of)
         self.is_example = self.used_examples or bool(
             self.progress["is_example"].fill_null(False).any()
         )
@@ -161,6 +170,11 @@ class HandlungsfelderDashboard:
             if self.is_example
             else ""
         )
+        self.assumption_labels = self.catalogue.assumptions(closed=False)
+        self.assumptions.value = "".join(
+            f'<div class="wb-note wb-annahme" data-testid="annahme">{html.escape(label)}</div>'
+            for label in self.assumption_labels)
+        self.history.value = self._history_html()
         self.overview_chart.figure = figure_spec(
             progfig.status_overview_chart(self.progress, catalogue=self.catalogue)
         )
@@ -169,7 +183,7 @@ class HandlungsfelderDashboard:
             progfig.zeitplan_chart(self.catalogue, as_of=self.as_of)
         )
         date_a, date_b = evaluation_dates(self.catalogue, self.as_of)
-        self.snapshot = prog.evaluation_snapshot(self.catalogue, self.observations, date_a, date_b)
+        self.snapshot = prog.evaluation_snapshot(self.current, self.observations, date_a, date_b)
         self.evaluation_chart.figure = figure_spec(
             progfig.evaluation_chart(self.snapshot, catalogue=self.catalogue)
         )
@@ -179,6 +193,23 @@ class HandlungsfelderDashboard:
             f"<p>Statusänderungen {fmt_date(date_a)} → {fmt_date(date_b)}: "
             f"{html.escape(counts)}</p>"
         )
+
+    def _history_html(self) -> str:
+        """Finished projects (history): real period, status text, source — no progress."""
+        closed = self.catalogue.massnahmen(closed=True)
+        if not closed:
+            return ""
+        rows = []
+        for m in closed:
+            start, due = self.catalogue.massnahme_dates(m)
+            rows.append({"Projekt/Maßnahme": m.titel,
+                         "Projektzeitraum": f"{fmt_date(start)} – {fmt_date(due)}",
+                         "Status": m.abgeschlossen or "", "Quelle": m.quelle.label()})
+        return ("<h3>Abgeschlossene Projekte (Geschichte)</h3>"
+                + html_table(pl.DataFrame(rows))
+                + source_line("; ".join(self.catalogue.documents(closed=True))
+                              + "; Zeitraum wie in der Quelle, nicht am heutigen Zeitplan "
+                                "gemessen"))
 
     def _build_tabs(self) -> None:
         fields = list(dict.fromkeys(self.progress["handlungsfeld"]))
@@ -212,16 +243,20 @@ class HandlungsfelderDashboard:
                     )
                 )
             )
-            table = published_indicator_table(m_rows, suppress=True).drop(
+            table = progfig.published_with_assumptions(m_rows, suppress=True).drop(
                 "Handlungsfeld", "Maßnahme"
             )
+            notes = self.catalogue.assumptions(massnahme_ids=[mid])
             box = w.HTML(
                 html_table(table, numeric=("Wert", "Zielwert", "Fortschritt"))
                 + source_line(
-                    f"{self.catalogue.source_label()}; Stand {fmt_date(self.as_of)}"
+                    f"{'; '.join(dict.fromkeys(m_rows['source_document']))}; "
+                    f"Stand {fmt_date(self.as_of)}"
                     + ("; Messwerte: " + EXAMPLE_LABEL if self.is_example else "")
                     + "; Personenzahlen 1–2 als „.“ (Geheimhaltung)"
                 )
+                + "".join(f'<div class="wb-source wb-annahme">{html.escape(n)}</div>'
+                          for n in notes)
             )
             box.add_class("wb-table")
             children += [chart, box]
