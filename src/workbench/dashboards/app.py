@@ -10,26 +10,51 @@ A thin subclass of :class:`voila.app.Voila` (run in its own process by
 * a German start page listing the dashboards instead of Voila's file tree, and a 404 for
   the entry form when it is switched off (``--WorkbenchVoila.erfassung=False``);
 * a kernel manager that never culls a pre-heated kernel between hand-out and the browser
-  connecting (see :class:`WorkbenchKernelManager`).
+  connecting (see :class:`WorkbenchKernelManager`);
+* service hardening (``guard``): a Host/Origin allow-list on every request, caps on
+  concurrent kernels (503 with a German page past them), a German ``/logout`` page, and a
+  stop on SIGTERM/SIGINT that closes the port, shuts every kernel down and kills what is left.
+
+All settings are traits of :class:`WorkbenchVoila` (and the kernel manager), set in
+``dashboards/voila.json`` or on the command line; see ``docs/dashboards-betrieb.md``.
 """
 
 from __future__ import annotations
 
 import html
+import inspect
 import os
 import re
+import signal
 import sys
+import tempfile
 import time
 import urllib.parse
+import uuid
+from collections import Counter
 from pathlib import Path
 
 import tornado.web
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import url_path_join
 from tornado.web import OutputTransform
-from traitlets import Bool, Integer, List, Unicode, default
+from traitlets import Bool, Float, Integer, List, Unicode, default
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.tornado.handler import TornadoVoilaHandler
+
+from workbench.dashboards.guard import (
+    ForbiddenHandler,
+    HostPolicy,
+    LogoutHandler,
+    RefusedRequest,
+    Reservation,
+    busy_page,
+    current_reservation,
+    descendants,
+    hold,
+    reap,
+)
 
 SHARE_DIR = Path(__file__).resolve().parent / "share"
 TEMPLATE = "workbench"
@@ -107,29 +132,87 @@ PLOTLY_PRELOADED_ENV = "WORKBENCH_PLOTLY_PRELOADED"
 
 
 class WorkbenchKernelManager(AsyncMappingKernelManager):
-    """Kernel manager whose culler cannot kill a kernel that was just handed to a visitor.
+    """Kernel manager that culls safely and counts kernels for the caps.
 
-    Voila's pool already exempts kernels *waiting in the pool*. The gap: a pooled kernel that
-    idled longer than ``cull_idle_timeout`` is popped for a visitor, is no longer in the pool,
-    has no websocket yet (the browser is still loading the page's JavaScript) and an old
-    ``last_activity`` – the next culler tick kills it and the page hangs on
+    Culling: Voila's pool already exempts kernels *waiting in the pool*. The gap: a pooled
+    kernel that idled longer than ``cull_idle_timeout`` is popped for a visitor, is no longer
+    in the pool, has no websocket yet (the browser is still loading the page's JavaScript) and
+    an old ``last_activity`` – the next culler tick kills it and the page hangs on
     ``404 Kernel does not exist``. Here a kernel that has never had a client connection is
-    left alone for ``connect_grace`` seconds (at least ``cull_idle_timeout``) from the first
-    time the culler sees it outside the pool; only then is it treated as abandoned. Kernels
-    that were connected and have no connection left (tab closed) are culled as usual.
+    left alone for ``connect_grace`` seconds from the first time the culler sees it outside the
+    pool; after that it is abandoned (a plain GET, a bot, a browser that never ran the page's
+    JavaScript) and shut down. Kernels that were connected and have no connection left (tab
+    closed) are culled after ``cull_idle_timeout`` as usual.
+
+    Counting: :meth:`kernel_usage` gives the kernels running, starting or due to start (pool
+    refills) and the visitor kernels per notebook, for the admission check of
+    ``AdmittingVoilaHandler``. Every kernel start passes through :meth:`start_kernel` (Voila's
+    pool calls it via ``super()``), which picks the kernel id up front so a starting kernel is
+    counted exactly once.
     """
 
     connect_grace = Integer(
         120,
         config=True,
-        help="Seconds a handed-out kernel may wait for its browser before it can be culled.",
+        help="Seconds a handed-out kernel may wait for its browser before it is shut down.",
     )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._ever_connected: set[str] = set()
         self._released_at: dict[str, float] = {}
+        self._starting: dict[str, bool] = {}  # kernel id -> started for the pool
+        self._visitor_notebook: dict[str, str] = {}  # kernel id -> notebook (non-pool starts)
+        self.reservations: set[Reservation] = set()
 
+    # ---- counting --------------------------------------------------------------------
+    async def start_kernel(self, *args, **kwargs):
+        kernel_id = kwargs.get("kernel_id") or str(uuid.uuid4())
+        if kernel_id in self:
+            return await super().start_kernel(*args, **kwargs)
+        kwargs["kernel_id"] = kernel_id
+        preheat = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"
+        self._starting[kernel_id] = preheat
+        reservation = current_reservation()
+        if reservation is not None and not preheat:
+            # a visitor's own kernel (pool empty or off): counted from now on
+            self._visitor_notebook[kernel_id] = reservation.notebook
+            reservation.release()
+        try:
+            return await super().start_kernel(*args, **kwargs)
+        finally:
+            self._starting.pop(kernel_id, None)
+
+    def kernel_usage(self) -> tuple[int, Counter[str]]:
+        """``(kernels, visitors)``: kernels running, starting or waiting to start for a pool
+        plus admitted visitors not yet holding one; visitor kernels per notebook (kernels
+        handed out from the pool or started for a visitor, plus admitted visitors)."""
+        live = set(self._kernels) | set(getattr(self, "_pending_kernels", ())) | set(
+            self._starting
+        )
+        in_pool: set[str] = set()
+        waiting = 0
+        for tasks in getattr(self, "_pools", {}).values():
+            for task in tasks:
+                if not task.done():
+                    waiting += 1
+                elif not task.cancelled() and task.exception() is None:
+                    in_pool.add(task.result()["kernel_id"])
+        # pool tasks already inside start_kernel are in `live`
+        waiting = max(0, waiting - sum(self._starting.values()))
+        pool_notebook = {
+            kid: nb
+            for nb, data in getattr(self, "notebook_data", {}).items()
+            for kid in data.get("kernel_ids", ())
+        }
+        visitors = Counter(r.notebook for r in self.reservations)
+        for kid in live - in_pool:
+            nb = self._visitor_notebook.get(kid) or pool_notebook.get(kid)
+            if nb is not None:
+                visitors[nb] += 1
+        return len(live) + waiting + len(self.reservations), visitors
+
+    # ---- culling ---------------------------------------------------------------------
     def notify_connect(self, kernel_id: str) -> None:
         self._ever_connected.add(kernel_id)
         super().notify_connect(kernel_id)
@@ -146,14 +229,33 @@ class WorkbenchKernelManager(AsyncMappingKernelManager):
             first_seen = self._released_at.setdefault(kernel_id, now)
             if first_seen == now:
                 self.log.info("Kernel %s not yet connected: culling deferred", kernel_id)
-            if now - first_seen < max(self.connect_grace, self.cull_idle_timeout):
+            if now - first_seen < self.connect_grace:
                 return None
+            self.log.warning(
+                "Kernel %s never connected within %s s: shutting it down",
+                kernel_id, self.connect_grace,
+            )
+            await self.shutdown_kernel(kernel_id)
+            return None
         return await super().cull_kernel_if_idle(kernel_id)
 
     async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
         self._ever_connected.discard(kernel_id)
         self._released_at.pop(kernel_id, None)
+        self._visitor_notebook.pop(kernel_id, None)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+
+    def kernel_pids(self) -> list[int]:
+        """Process ids of the kernels this manager knows (for the clean-up at stop)."""
+        pids = []
+        for km in list(self._kernels.values()):
+            provisioner = getattr(km, "provisioner", None)
+            pid = getattr(provisioner, "pid", None) or getattr(
+                getattr(provisioner, "process", None), "pid", None
+            )
+            if pid:
+                pids.append(pid)
+        return pids
 
 
 # Hashed file names (webpack chunks of lab extensions: remoteEntry.<hash>.js, 123.<hash>.js)
@@ -237,6 +339,76 @@ class ShutdownOnUnloadHandler(VoilaShutdownKernelHandler):
             raise tornado.web.HTTPError(403, "Fremder Ursprung")
 
 
+class AdmittingVoilaHandler(TornadoVoilaHandler):
+    """Voila's page handler behind the kernel caps: past a cap the visitor gets 503 with
+    ``Retry-After`` and a German page, and no kernel is started for the request.
+
+    An admitted request holds a :class:`~workbench.dashboards.guard.Reservation` until its
+    kernel is counted by ``WorkbenchKernelManager.kernel_usage``: when a pool kernel is popped
+    for it (``should_use_rendered_notebook`` returned true, the pop follows synchronously) or
+    when its own kernel start begins (``start_kernel``); at the latest when the request ends.
+    """
+
+    def initialize(self, **kwargs):
+        self.max_kernels = kwargs.pop("max_kernels")
+        self.max_kernels_per_dashboard = kwargs.pop("max_kernels_per_dashboard")
+        self.retry_after = kwargs.pop("retry_after")
+        self.reservation: Reservation | None = None
+        super().initialize(**kwargs)
+
+    async def prepare(self):
+        result = super().prepare()
+        if inspect.isawaitable(result):
+            await result
+        if self._finished or self.request.method != "GET":
+            return
+        usage = getattr(self.kernel_manager, "kernel_usage", None)
+        if usage is None:
+            return
+        notebook = self.path_args[0] if self.path_args else self.notebook_path
+        total, visitors = usage()
+        if (self.max_kernels and total >= self.max_kernels) or (
+            self.max_kernels_per_dashboard
+            and visitors[notebook] >= self.max_kernels_per_dashboard
+        ):
+            self.log.warning(
+                "Kernel-Obergrenze erreicht (%s Kernel, %s Besucher für %s): 503",
+                total, visitors[notebook], notebook,
+            )
+            self.set_status(503)
+            self.set_header("Retry-After", str(self.retry_after))
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(busy_page(self.retry_after))
+            return
+        self.reservation = Reservation(self.kernel_manager.reservations, notebook)
+        hold(self.reservation)
+
+    def should_use_rendered_notebook(self, *args, **kwargs):
+        use = super().should_use_rendered_notebook(*args, **kwargs)
+        if use and self.reservation is not None:
+            self.reservation.release()  # the pool kernel popped next is a visitor kernel now
+        return use
+
+    def on_finish(self) -> None:
+        if self.reservation is not None:
+            self.reservation.release()
+        super().on_finish()
+
+
+class ListeningApplication(tornado.web.Application):
+    """Keeps the HTTP servers it listens with, so a stop can close the port first."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.http_servers: list = []
+
+    def listen(self, *args, **kwargs):
+        server = super().listen(*args, **kwargs)
+        self.http_servers.append(server)
+        return server
+
+
 class WorkbenchVoila(Voila):
     """Voila with local assets, caching, German start page and safe culling."""
 
@@ -249,6 +421,34 @@ class WorkbenchVoila(Voila):
     compress = Bool(True, config=True, help="gzip responses (JS bundles shrink ~4x).")
     dashboards = List(
         Unicode(), config=True, help="Notebooks to list (default: known ones, then the rest)."
+    )
+    public_names = List(
+        Unicode(),
+        config=True,
+        help="Host names (or URLs) besides 127.0.0.1, localhost and [::1] under which the "
+        "server may be reached, e.g. the name a reverse proxy forwards. Requests with another "
+        "Host header, and websocket or state-changing requests with another Origin, get 403.",
+    )
+    max_kernels = Integer(
+        40,
+        config=True,
+        help="Kernels at most, all dashboards together, pre-heated pool kernels included "
+        "(about 200 MiB each: 40 = about 8 GiB). Past it a visitor gets 503. 0 = no cap.",
+    )
+    max_kernels_per_dashboard = Integer(
+        20,
+        config=True,
+        help="Visitor kernels (open pages) at most per dashboard; pool kernels waiting for a "
+        "visitor do not count. Past it a visitor gets 503. 0 = no cap.",
+    )
+    retry_after = Integer(
+        30, config=True, help="Seconds in Retry-After (and the page's auto-reload) of a 503."
+    )
+    stop_grace = Float(
+        3.0,
+        config=True,
+        help="Seconds kernel processes get after the shutdown on SIGTERM/SIGINT before they "
+        "are killed.",
     )
 
     @default("dashboards")
@@ -278,6 +478,61 @@ class WorkbenchVoila(Voila):
         resources = {**self.voila_configuration.resources,
                      "workbench": {"plotly_js": self.plotly_url}}
         self.voila_configuration.config.VoilaConfiguration.resources = resources
+
+    def host_policy(self) -> HostPolicy:
+        return HostPolicy(self.port, self.public_names)
+
+    def start(self):
+        # Voila.start, but with an Application that keeps its HTTP server (closed first on stop)
+        self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
+        self.log.info("Storing connection files in %s.", self.connection_dir)
+        settings = self.init_settings()
+        self.app = ListeningApplication(**settings)
+        self.app.settings.update(self.tornado_settings)
+        self.app.add_handlers(".*$", self.init_handlers())
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._handle_signal_stop)
+        self.listen()
+
+    def stop(self):
+        """Close the port, shut all kernels down, kill what is left after ``stop_grace``.
+
+        Kernels run in their own sessions: a signal to the server's process group does not
+        reach them, so they are tracked as children of this process (snapshot taken before
+        the shutdown, while they are still children) and by the kernel manager's pids.
+        """
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut this short
+        for server in getattr(self.app, "http_servers", ()):
+            server.stop()
+        self.log.info("Dashboards werden beendet: Port %s geschlossen.", self.port)
+        km = self.kernel_manager
+        tracked = descendants(os.getpid())
+        # pool refills still waiting to start a kernel: drop them instead of starting kernels
+        pools = getattr(km, "_pools", {})
+        for tasks in pools.values():
+            for task in tasks:
+                if not task.done():
+                    task.cancel()
+        if pools:
+            # only ready pool kernels stay (registered, shut down with the others)
+            km._pools = {nb: [t for t in tasks if t.done()] for nb, tasks in pools.items()}
+        try:
+            super().stop()
+        except BaseException as exc:  # noqa: BLE001 – the kill below must still run
+            self.log.warning("Kernel-Shutdown unvollständig: %r", exc)
+        import psutil
+
+        for pid in km.kernel_pids() if hasattr(km, "kernel_pids") else ():
+            try:
+                tracked.append(psutil.Process(pid))
+            except psutil.Error:
+                pass
+        killed = reap(tracked + descendants(os.getpid()), self.stop_grace)
+        if killed:
+            self.log.warning("%d Kernel-Prozess(e) nach %s s beendet (SIGKILL).",
+                             len(killed), self.stop_grace)
+        self.log.info("Dashboards beendet.")
 
     def enabled_dashboards(self) -> dict[str, str]:
         root = Path(self.root_dir)
@@ -337,11 +592,24 @@ class WorkbenchVoila(Voila):
             )
             own.append((self.server_url, *start))
             own.append((url_path_join(self.server_url, r"/voila/tree(/.*)?"), *start))
-        handlers = [
-            (h[0], ShutdownOnUnloadHandler, *h[2:]) if h[1] is VoilaShutdownKernelHandler else h
-            for h in handlers
-        ]
-        return own + handlers
+        own.append((url_path_join(self.server_url, r"/logout"), LogoutHandler,
+                    {"base_url": self.base_url}))
+        limits = {
+            "max_kernels": self.max_kernels,
+            "max_kernels_per_dashboard": self.max_kernels_per_dashboard,
+            "retry_after": self.retry_after,
+        }
+        replaced = []
+        for h in handlers:
+            if h[1] is VoilaShutdownKernelHandler:
+                h = (h[0], ShutdownOnUnloadHandler, *h[2:])
+            elif h[1] is TornadoVoilaHandler:
+                h = (h[0], AdmittingVoilaHandler, {**h[2], **limits})
+            replaced.append(h)
+        policy = self.host_policy()
+        # first rule: every request with a foreign Host (or Origin) ends here with 403
+        guard = [(RefusedRequest(policy), ForbiddenHandler, {"policy": policy})]
+        return guard + own + replaced
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -44,6 +44,10 @@ class DashboardServer:
     pool_size: int | None = None
     erfassung: bool = True
     ip: str = "127.0.0.1"
+    # host names besides 127.0.0.1/localhost/[::1] (WorkbenchVoila.public_names)
+    public_names: Sequence[str] = ()
+    max_kernels: int | None = None
+    max_kernels_per_dashboard: int | None = None
     dashboards_dir: Path = field(default_factory=paths.dashboards_dir)
     # where voila.json is read from (default: beside the notebooks)
     config_dir: Path | None = None
@@ -72,6 +76,14 @@ class DashboardServer:
         if self.pool_size is not None:
             args.append(f"--VoilaConfiguration.default_pool_size={self.pool_size}")
             args.append(f"--VoilaConfiguration.preheat_kernel={self.pool_size > 0}")
+        for name in self.public_names:
+            args.append(f"--WorkbenchVoila.public_names={name}")
+        if self.max_kernels is not None:
+            args.append(f"--WorkbenchVoila.max_kernels={self.max_kernels}")
+        if self.max_kernels_per_dashboard is not None:
+            args.append(
+                f"--WorkbenchVoila.max_kernels_per_dashboard={self.max_kernels_per_dashboard}"
+            )
         if not self.erfassung:
             args.append("--WorkbenchVoila.erfassung=False")
             # no pre-heated kernels for a notebook nobody can open
@@ -193,24 +205,35 @@ class DashboardServer:
             time.sleep(0.2)
         return False
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = 15.0, grace: float = 3.0) -> None:
+        """SIGTERM the server (it closes its port and shuts its kernels down), wait up to
+        ``timeout`` s, then kill its process group and every kernel process still alive.
+
+        Kernels start in their own sessions, so the group kill does not reach them: they are
+        tracked as descendants of the server while it runs.
+        """
+        from workbench.dashboards.guard import descendants, reap
+
         proc = self.process
         if proc is None or proc.poll() is not None:
             return
-        # SIGTERM lets Voila shut its kernels down; then make sure the whole group is gone.
+        tracked = {p.pid: p for p in descendants(proc.pid)}
         try:
             os.killpg(proc.pid, signal.SIGTERM)
         except ProcessLookupError:
             return
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None and time.monotonic() < deadline:
+            # kernels started while the server shuts down are tracked too
+            tracked.update({p.pid: p for p in descendants(proc.pid)})
+            time.sleep(0.1)
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         proc.wait(timeout=5)
+        reap(list(tracked.values()), grace)
 
     def __enter__(self) -> DashboardServer:
         return self.start()
@@ -239,12 +262,15 @@ def serve(
     erfassung: bool = True,
     env: Mapping[str, str] | None = None,
     extra_args: Sequence[str] = (),
+    public_names: Sequence[str] = (),
+    max_kernels: int | None = None,
+    max_kernels_per_dashboard: int | None = None,
 ) -> DashboardServer:
     """Start the dashboards and print their URLs.
 
-    ``block=True`` (CLI, ``workbench run``) keeps serving until Ctrl+C and then stops the
-    server and its kernels. ``block=False`` returns the running :class:`DashboardServer`;
-    call ``.stop()`` when done.
+    ``block=True`` (CLI, ``workbench run``) keeps serving until Ctrl+C or SIGTERM (what
+    systemd sends) and then stops the server and its kernels and returns (exit code 0).
+    ``block=False`` returns the running :class:`DashboardServer`; call ``.stop()`` when done.
     """
     log_path = paths.output_dir() / "logs" / "dashboards.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -255,17 +281,35 @@ def serve(
         env=env,
         extra_args=extra_args,
         log_path=log_path,
+        public_names=tuple(public_names),
+        max_kernels=max_kernels,
+        max_kernels_per_dashboard=max_kernels_per_dashboard,
     ).start()
     print_urls(server)
     print(f"Server-Protokoll: {log_path}")
     if not block:
         return server
     print("Beenden mit Strg+C.")
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
     try:
         while server.process is not None and server.process.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
-        print("\nDashboards werden beendet …")
+        print("\nDashboards werden beendet …", flush=True)
     finally:
-        server.stop()
+        if main_thread:
+            # a second Ctrl+C or SIGTERM must not cut the clean-up short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            server.stop()
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
     return server
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
