@@ -5,9 +5,9 @@ documents of the Maßnahmen shown, „Dokument (Inhalt)“, and „Messwerte: Be
 example values are shown), every assumption behind it on its own line („Annahme, nicht aus
 der Quelle: …“, from the catalogue's ``annahme`` blocks) and its reference date („Stand“).
 Finished projects (``abgeschlossen``) are history: they are not part of these charts.
-Status colours come with the status text (never colour
-alone). Person counts 1–2 are shown as „.“ (``suppress=True``, default for published charts),
-and their bars are not drawn, because a bar length would reveal the value.
+Status colours come with the status text (never colour alone). Person counts 1–2 are shown as
+„.“ (``suppress=True``, default for published charts), and their bars are not drawn, because a
+bar length would reveal the value.
 """
 
 from __future__ import annotations
