@@ -68,8 +68,8 @@ def text_of(html: str) -> str:
 
 def source_lines(text: str) -> list[str]:
     """Every „Quelle: …“ up to the next sentence/annotation boundary."""
-    return re.findall(r"(?<!aus der )Quelle: .{0,400}?(?=Annahme, nicht aus der Quelle|Messwerte|Stand|$)",
-                      text)
+    end = r"(?=Annahme, nicht aus der Quelle|Messwerte|Stand|$)"
+    return re.findall(r"(?<!aus der )Quelle: .{0,400}?" + end, text)
 
 
 def test_ludwigsburg_shows_2015_2018_history_not_a_plan(render):
