@@ -439,33 +439,19 @@ def _record_table(row: dict) -> str:
     return m.group(1) if m else row.get("dataset") or ""
 
 
+# (dataset, category) of the AZR loader -> 2025 key figure.
+RECORD_KINDS: dict[tuple[str, str], str] = {
+    ("azr", "foreign_total"): "azr_total",
+    ("fortschreibung_alter", "population"): "fs_population",
+    ("fortschreibung_alter", "foreign"): "fs_foreign",
+    ("fortschreibung_alter", "foreign_share"): "fs_share",
+    ("mikrozensus", "migrationshintergrund_anteil"): "mz_share",
+}
+
+
 def _record_kind(row: dict) -> str | None:
-    """Which 2025 key figure a record is (adapter to the loader's category/label strings)."""
-    concept = row.get("concept")
-    category = str(row.get("category") or "").casefold()
-    label = str(row.get("label") or "").casefold()
-    unit = str(row.get("unit") or "").casefold()
-    percent = "%" in unit or "prozent" in unit
-    dataset = row.get("dataset")
-    if concept == AZR and dataset == "azr" and not percent and (
-        category in ("insgesamt", "total", "foreign_total") or label in (
-            "insgesamt", "ausländer insgesamt", "ausländerinnen und ausländer insgesamt",
-            "foreign_total")
-    ):
-        return "azr_total"
-    if concept == FORTSCHREIBUNG and (category in ("insgesamt", "total", "summe") or
-                                      "alter" not in category):
-        if percent and ("ausländ" in label or "foreign" in label or "anteil" in label):
-            return "fs_share"
-        if not percent and label in ("insgesamt", "bevölkerung insgesamt", "einwohner",
-                                     "population", "bevölkerung"):
-            return "fs_population"
-        if not percent and label in ("ausländer", "ausländerinnen und ausländer", "foreign",
-                                     "ausländer insgesamt", "nichtdeutsche"):
-            return "fs_foreign"
-    if concept == MIKROZENSUS and percent:
-        return "mz_share"
-    return None
+    """Which 2025 key figure a record is (``RECORD_KINDS``), else None."""
+    return RECORD_KINDS.get((row.get("dataset") or "", row.get("category") or ""))
 
 
 @functools.lru_cache(maxsize=16)

@@ -205,7 +205,7 @@ def test_section_names_the_file_it_used(_isolated, monkeypatch):
     assert any("Stand 2017" in f.layout.title.text for f in figures)
     assert any(k.startswith("integration:12511-01-01-4") for k in ctx.sources_used)
     if _azr_available():
-        assert "Ausländerzentralregister" in text and "Fortschreibung" in text
+        assert "Ausländerzentralregister" in text and "Bevölkerungsfortschreibung" in text
         assert integ.CONCEPT_NOTE.split(":")[0] in text
         assert "118.840" in text and "107.946" in text
 

@@ -51,5 +51,9 @@ def test_kreis_report_html_has_the_integration_section(tmp_path, monkeypatch):
     assert "einbuergerungen_2017.csv" in html and "Nutzerverzeichnis" in html
     assert "13211-01-03-4_00.csv" in html
     assert "enden 2015/2016" in html
+    # AZR and Fortschreibung of the same day: both shown, the difference explained
+    assert "118.840" in html and "107.946" in html
+    assert "Zwei Zahlen für denselben Stichtag" in html
+    assert "Mikrozensus, Schätzwert" in html
     # listed under „Datenquellen und Hinweise“ too
     assert "Regionaldatenbank 12511-01-01-4" in html
