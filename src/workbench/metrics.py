@@ -29,6 +29,8 @@ ESTIMATE = "schaetzung_zensus_regionalatlas"
 USER = "user_series"
 REGIONALATLAS = "regionalatlas"
 GV = "gv_isys"
+ZENSUS2011 = "zensus2011"
+STATISTIK_BW = "statistik_bw"
 
 
 def foreign_share(foreigners: float | int | None, population: float | int | None) -> float | None:
@@ -218,9 +220,12 @@ def project(
             "share": values,
             "source": [last["source"]] * len(dates),
             "status": [PROJECTION_STATUS] * len(dates),
+            "basis": [last.get("basis")] * len(dates),
+            "band": [None] * len(dates),
         },
         schema=series.schema,
-    )
+        strict=False,
+    ).select(series.columns)
 
 
 def _series(pop: pl.DataFrame, ags: str, source: str) -> pl.DataFrame:
@@ -230,6 +235,37 @@ def _series(pop: pl.DataFrame, ags: str, source: str) -> pl.DataFrame:
 def _latest(pop: pl.DataFrame, ags: str, source: str, column: str = "share") -> dict | None:
     rows = _series(pop, ags, source).filter(pl.col(column).is_not_null())
     return rows.row(-1, named=True) if rows.height else None
+
+
+# Sources of a municipality's yearly values: official points and the estimate between them.
+MUNICIPAL_LATEST = (USER, STATISTIK_BW, ESTIMATE)
+
+
+def date_label(source: str | None, day: dt.date | None) -> str:
+    """'31.12.2025', or 'Stand 2025' for a source without a Stichtag (Statistik BW)."""
+    if day is None:
+        return "–"
+    from workbench.population import SOURCES
+
+    info = SOURCES.get(source or "")
+    return info.fixed_stand if info is not None and info.fixed_stand else fmt_date(day)
+
+
+def latest_municipal(pop: pl.DataFrame, ags: str) -> dict | None:
+    """The municipality's most recent value: official or estimated, official wins a tie.
+
+    A user's official row counts only for its own date: it never stands in for a later
+    estimate or official value.
+    """
+    rows = pop.filter(
+        (pl.col("ags") == ags) & pl.col("source").is_in(MUNICIPAL_LATEST)
+        & pl.col("share").is_not_null()
+    )
+    if rows.height == 0:
+        return None
+    return rows.sort(
+        "reference_date", pl.col("status") == OFFICIAL
+    ).row(-1, named=True)
 
 
 def municipal_series_source(pop: pl.DataFrame, ags: str) -> str | None:
@@ -290,20 +326,35 @@ def key_figures(
     source = municipal_series_source(pop, ags) if level == "Gemeinde" else REGIONALATLAS
     figures.update(series_source=source, series_status=None, latest_share=None,
                    latest_date=None, latest_foreigners=None, change_points=None,
-                   change_start=None, projection_2029=None)
+                   change_start=None, projection_2029=None, latest_source=None,
+                   latest_label=None, latest_band=None, change_start_label=None,
+                   change_start_source=None, change_break=False)
     if source is not None and _latest(pop, ags, source) is not None:
         series = _series(pop, ags, source).filter(pl.col("share").is_not_null())
         last = series.row(-1, named=True)
-        first = series.row(0, named=True)
+        if level == "Gemeinde":
+            last = latest_municipal(pop, ags) or last
+        # Change since the earliest official point of the same kind of count: Zensus 2011
+        # for municipalities (else the series start).
+        start = _latest(pop, ags, ZENSUS2011) if level == "Gemeinde" else None
+        first = start or series.row(0, named=True)
         figures.update(
             series_status=last["status"], latest_share=last["share"],
             latest_date=last["reference_date"], latest_foreigners=last["foreigners"],
+            latest_source=last["source"], latest_band=last.get("band"),
+            latest_label=date_label(last["source"], last["reference_date"]),
             change_points=last["share"] - first["share"], change_start=first["reference_date"],
+            change_start_source=first["source"],
+            change_start_label=date_label(first["source"], first["reference_date"]),
+            change_break=(first.get("basis") is not None and last.get("basis") is not None
+                          and first.get("basis") != last.get("basis")),
         )
-        if series.height >= 2:
-            projected = project(series)
+        # Project only along the last population basis: a census rebasing is a break.
+        segment = series.filter(pl.col("basis").eq_missing(series.get_column("basis")[-1]))
+        if segment.height >= 2:
+            projected = project(segment)
             figures["projection_2029"] = (
-                projected.get_column("share")[-1] if projected.height else last["share"]
+                projected.get_column("share")[-1] if projected.height else segment["share"][-1]
             )
     for key, area in (("kreis", kreis), ("land", land)):
         named = pop.filter(pl.col("ags") == area)
@@ -370,29 +421,44 @@ def summary_text(pop: pl.DataFrame, ags: str) -> str:
     if f["latest_share"] is not None:
         estimated = f["series_status"] == ESTIMATED
         label = " (geschätzt)" if estimated else ""
+        if estimated and f["latest_band"] is not None:
+            label = f" (geschätzt, ± {fmt_number(f['latest_band'])} Prozentpunkte)"
         source = "" if estimated or level == "Gemeinde" else " (Regionalatlas)"
+        if f["latest_source"] == STATISTIK_BW:
+            source = " (Statistisches Landesamt, amtlich)"
         counts = ""
         if f["latest_foreigners"] is not None:
             counts = f", rund {fmt_int(f['latest_foreigners'])} Personen" if estimated else (
                 f", {fmt_int(f['latest_foreigners'])} Personen"
             )
+        when = (f"Zum {fmt_date(f['latest_date'])}" if f["latest_label"] in (None, fmt_date(
+            f["latest_date"])) else f"{f['latest_label']}")
         sentences.append(
-            f"Zum {fmt_date(f['latest_date'])} beträgt der Anteil{label}{source} "
+            f"{when} beträgt der Anteil{label}{source} "
             f"{fmt_percent(f['latest_share'])}{counts}."
         )
         if f["change_points"] is not None and f["change_start"] != f["latest_date"]:
             direction = "gestiegen" if f["change_points"] > 0 else (
                 "gesunken" if f["change_points"] < 0 else "gleich geblieben"
             )
+            since = (f"Seit dem Zensus 2011 ({f['change_start_label']})"
+                     if f["change_start_source"] == ZENSUS2011
+                     else f"Seit {f['change_start'].year}")
             sentences.append(
-                f"Seit {f['change_start'].year} ist er um "
+                f"{since} ist er um "
                 f"{fmt_number(abs(f['change_points']))} Prozentpunkte {direction}"
                 f"{' (geschätzt)' if estimated else ''}."
             )
+            if f["change_break"]:
+                sentences.append(
+                    "Dazwischen liegt ein Reihenbruch: Seit dem Zensus 2022 gilt eine neue "
+                    "Bevölkerungsbasis; die Veränderung enthält auch diese Umstellung."
+                )
         if estimated:
             sentences.append(
-                "Jährliche Werte je Gemeinde werden nicht veröffentlicht; sie sind aus dem "
-                "Zensus 2022 und der Kreisentwicklung (Regionalatlas) geschätzt."
+                "Jährliche Werte je Gemeinde werden nicht veröffentlicht; zwischen den amtlichen "
+                "Werten (Zensus 2011, Zensus 2022, Statistik BW Stand 2025) sind sie mit der "
+                "Kreisentwicklung (Regionalatlas) geschätzt."
             )
     if level == "Gemeinde" and f["kreis_latest_share"] is not None:
         land = (
@@ -474,21 +540,18 @@ def overview_table(pop: pl.DataFrame, kreis: str | None = None) -> pl.DataFrame:
     )
     kreis_row = value_at(pop, kreis, zensus_date, ZENSUS)
     kreis_share = kreis_row["share"] if kreis_row else None
-    # Latest value of the municipal series: user series rows win over estimates per ags.
-    series = gemeinden.filter(
-        pl.col("source").is_in([USER, ESTIMATE]) & pl.col("share").is_not_null()
-    ).with_columns((pl.col("source") == USER).alias("_user"))
-    has_user = series.group_by("ags").agg(pl.col("_user").any().alias("_has_user"))
+    # Latest value per municipality: the most recent date of any official point or
+    # estimate; an official value wins a tie (a user row counts only for its own date).
     latest = (
-        series.join(has_user, on="ags")
-        .filter(pl.col("_user") == pl.col("_has_user"))
-        .sort("reference_date")
+        gemeinden.filter(pl.col("source").is_in(MUNICIPAL_LATEST) & pl.col("share").is_not_null())
+        .sort("reference_date", pl.col("status") == OFFICIAL)
         .group_by("ags")
         .agg(
             pl.col("share").last().alias("share_latest"),
             pl.col("reference_date").last().alias("latest_date"),
             pl.col("status").last().alias("latest_status"),
             pl.col("source").last().alias("latest_source"),
+            pl.col("band").last().alias("latest_band"),
         )
     )
     names = gemeinden.select("ags", "name").unique(subset="ags", keep="first")
@@ -504,6 +567,7 @@ def overview_table(pop: pl.DataFrame, kreis: str | None = None) -> pl.DataFrame:
         .select(
             "name", "ags", "population", "population_date", "share_zensus", "rank",
             "gap_kreis", "share_latest", "latest_date", "latest_status", "latest_source",
+            "latest_band",
         )
         .sort(german_sort_key("name"))
     )
@@ -521,12 +585,10 @@ def german_sort_key(column: str) -> pl.Expr:
 def overview_rows(table: pl.DataFrame) -> tuple[list[str], list[list[str]]]:
     """German header and formatted cells of :func:`overview_table` (estimates marked „*“)."""
     pop_dates = table.get_column("population_date").drop_nulls()
-    latest_dates = table.get_column("latest_date").drop_nulls()
     pop_date = pop_dates.max() if pop_dates.len() else None
-    latest = latest_dates.max() if latest_dates.len() else None
     header = [
         "Gemeinde", "AGS", f"Einwohner {fmt_date(pop_date)}", "Anteil Zensus 2022", "Rang",
-        "Abstand Kreis (PP)", f"Anteil {fmt_date(latest)}" if latest else "Anteil zuletzt",
+        "Abstand Kreis (PP)", "Anteil zuletzt", "Stand",
     ]
     rows = []
     for row in table.iter_rows(named=True):
@@ -540,6 +602,7 @@ def overview_rows(table: pl.DataFrame) -> tuple[list[str], list[list[str]]]:
             "–" if row["rank"] is None else str(row["rank"]),
             "–" if gap is None else sign + fmt_number(abs(gap)),
             share,
+            date_label(row["latest_source"], row["latest_date"]),
         ])
     return header, rows
 

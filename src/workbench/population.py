@@ -38,10 +38,12 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import polars as pl
 
-from workbench import paths
+from workbench import estimation, paths
 from workbench.validation import DataValidationError, Problem
 
 KREIS_AGS = "08118"
@@ -64,7 +66,26 @@ SCHEMA: dict[str, pl.DataType] = {
     "share": pl.Float64(),
     "source": pl.String(),
     "status": pl.String(),
+    "basis": pl.String(),
+    "band": pl.Float64(),
 }
+
+# Population bases: census rebasing (2011, 2022) breaks every series; a series never runs
+# smoothly across two bases (charts draw a break, tables and texts say so).
+BASIS_VZ1987 = "Volkszählung 1987"
+BASIS_Z2011 = "Zensus 2011"
+BASIS_Z2022 = "Zensus 2022"
+BASIS_REGISTER = "Register"
+ZENSUS2011_DATE = dt.date(2011, 5, 9)
+ZENSUS2022_DATE = dt.date(2022, 5, 15)
+# Statistik BW gives no Stichtag for its "2025" shares. For the estimate (and only to place
+# the point on a time axis) it is put on 31.12.2024 – an assumption, printed as such.
+STATISTIK_BW_POSITION = dt.date(2024, 12, 31)
+STATISTIK_BW_STAND = "Stand 2025"
+STATISTIK_BW_ASSUMPTION = (
+    "Annahme, nicht aus der Quelle: Statistik BW nennt für „Stand 2025“ keinen Stichtag; "
+    "für Diagramm und Schätzung wird der Wert dem 31.12.2024 zugeordnet."
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +98,13 @@ class SourceInfo:
     licence: str
     status: str  # amtlich / geschätzt
     concept: str  # what is counted, how it differs from the other sources
+    # A source without a Stichtag ("Stand 2025"): shown instead of any date.
+    fixed_stand: str | None = None
 
     def citation(self, reference: str | None = None) -> str:
         """'Quelle: <publisher>, <table> (Stand …)' for chart and table footers."""
+        if self.fixed_stand:
+            reference = self.fixed_stand.removeprefix("Stand ")
         stand = f", Stand {reference}" if reference else ""
         marker = " – geschätzt" if self.status == ESTIMATED else ""
         return f"Quelle: {self.publisher}, {self.table}{stand}{marker}"
@@ -91,11 +116,15 @@ SOURCES: dict[str, SourceInfo] = {
         label="Zensus 2022",
         publisher="Statistische Ämter des Bundes und der Länder",
         table="Zensus 2022, Tabelle 1000A-0000; Ausländeranteil je Gemeinde via GERDA "
-        "(Hilbig u. a.)",
+        "(Hilbig u. a.); Ausländer je Gemeinde im Landkreis Ludwigsburg aus der Regionaltabelle "
+        "Einwanderungsgeschichte",
         licence=DL_DE,
         status=OFFICIAL,
         concept="Registergestützter Zensus zum 15.05.2022; Anteile auf 1 Nachkommastelle. "
-        "Kreis- und Landeswerte aus den Gemeindewerten berechnet (geschätzt, ±0,05 PP).",
+        "Kreis- und Landeswerte aus den Gemeindewerten berechnet (±0,05 Prozentpunkte; ohne "
+        "Gemeinden mit geheim gehaltenem Anteil, in Baden-Württemberg eine mit 336 Einwohnern), "
+        "außer wo die Ausländerzahl je Gemeinde vorliegt (Landkreis Ludwigsburg: 97.824 von "
+        "528.576).",
     ),
     "gv_isys": SourceInfo(
         label="Gemeindeverzeichnis (GV-ISys)",
@@ -167,15 +196,47 @@ SOURCES: dict[str, SourceInfo] = {
         status=OFFICIAL,
         concept="Einzelwert aus einer Veröffentlichung; Quelle siehe Tabelle.",
     ),
+    "zensus2011": SourceInfo(
+        label="Zensus 2011",
+        publisher="Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland",
+        table="Tabelle 12111-01-01-5 (Zensus 2011, Bevölkerung nach Geschlecht und "
+        "Nationalität)",
+        licence=DL_DE,
+        status=OFFICIAL,
+        concept="Zensus zum 09.05.2011: Einwohner und Ausländer je Gemeinde (Anzahl). Beginn "
+        "der Bevölkerungsbasis Zensus 2011 (Bruch gegenüber der Volkszählung 1987).",
+    ),
+    "statistik_bw": SourceInfo(
+        label="Statistik BW (Stand 2025)",
+        publisher="Statistisches Landesamt Baden-Württemberg",
+        table="„Anteil Ausländer/-innen 2025“ je Gemeinde (Seite „Migration und Nationalität“)",
+        licence="© Statistisches Landesamt Baden-Württemberg; Verbreitung mit Quellenangabe "
+        "gestattet",
+        status=OFFICIAL,
+        concept="Ausländeranteil je Gemeinde in %, 1 Nachkommastelle, Bevölkerungsfortschreibung "
+        "auf Basis Zensus 2022; ein Stichtag ist nicht angegeben („Stand 2025“).",
+        fixed_stand=STATISTIK_BW_STAND,
+    ),
+    "fortschreibung": SourceInfo(
+        label="Bevölkerungsfortschreibung",
+        publisher="Statistisches Bundesamt (Destatis)",
+        table="GENESIS 12411-03-03-4-B (Bevölkerung nach Nationalität und Alter)",
+        licence=DL_DE,
+        status=OFFICIAL,
+        concept="Einwohner und Ausländer laut Bevölkerungsfortschreibung auf Basis Zensus 2022 "
+        "zum 31.12.; anderes Zählkonzept als das Ausländerzentralregister (AZR).",
+    ),
     "schaetzung_zensus_regionalatlas": SourceInfo(
-        label="Schätzung (Zensus 2022 × Kreisentwicklung)",
-        publisher="Eigene Schätzung aus Zensus 2022 (Gemeindeanteil), Regionalatlas AI0208 "
-        "(Kreisentwicklung) und GV-ISys (Einwohner)",
-        table="Gemeindeanteil Zensus 2022 fortgeschrieben mit der Kreisentwicklung",
+        label="Schätzung (amtliche Gemeindewerte + Kreisentwicklung)",
+        publisher="Eigene Schätzung aus Zensus 2011, Zensus 2022, Statistik BW (Stand 2025) und "
+        "der Kreisentwicklung (Regionalatlas AI0208)",
+        table="Gemeindeanteile zwischen amtlichen Werten, auf den Kreiswert abgestimmt",
         licence=DL_DE,
         status=ESTIMATED,
         concept="Geschätzt: jährliche Ausländeranteile je Gemeinde werden nicht veröffentlicht. "
-        "Annahme: jede Gemeinde entwickelt sich relativ wie der Landkreis.",
+        "Zwischen den amtlichen Gemeindewerten wird das Verhältnis zum Kreisanteil übergeleitet; "
+        "die Schätzwerte eines Jahres ergeben zusammen den Kreisanteil. Unsicherheit aus einem "
+        "Rückblick-Test (± Prozentpunkte).",
     ),
     "user_series": SourceInfo(
         label="Amtliche Gemeindereihe (Nutzerdaten)",
@@ -186,6 +247,28 @@ SOURCES: dict[str, SourceInfo] = {
         concept="Ersetzt die Schätzung für dieselben Gemeinden und Stichtage.",
     ),
 }
+
+
+def date_label(source: str, day: dt.date) -> str:
+    """How a value's date is shown: '15.05.2022', or 'Stand 2025' for a source without one."""
+    return SOURCES[source].fixed_stand or day.strftime("%d.%m.%Y")
+
+
+BASIS_STARTS = {BASIS_Z2011: ZENSUS2011_DATE, BASIS_Z2022: ZENSUS2022_DATE}
+
+
+def basis_start(basis: str | None) -> dt.date | None:
+    """The census day a population basis starts on (None for other bases)."""
+    return BASIS_STARTS.get(basis or "")
+
+
+def basis_label_at(day: dt.date) -> str:
+    """'Zensus 2022' for a break on 15.05.2022."""
+    return next((b for b, d in BASIS_STARTS.items() if d == day), fmt_day(day))
+
+
+def fmt_day(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
 
 
 def citation(source: str, reference: dt.date | str | None = None) -> str:
@@ -227,6 +310,10 @@ class _Files:
     regionalstatistik: Path | None
     published: Path | None
     user: tuple[Path, ...]
+    zensus2011: Path | None = None
+    statistik_bw: Path | None = None
+    zensus2022_counts: Path | None = None
+    azr: Path | None = None
 
 
 def _gv_files(raw: Path) -> tuple[Path, ...]:
@@ -247,12 +334,16 @@ def _gv_files(raw: Path) -> tuple[Path, ...]:
 
 
 def _user_files(user: Path) -> tuple[Path, ...]:
+    """Municipal series in the user directory (Regionaldatenbank exports there are tables)."""
+    from workbench.loaders.regionaldatenbank import table_code
+
     if not user.is_dir():
         return ()
     return tuple(
         sorted(
             p for p in user.iterdir()
             if p.suffix.lower() in {".csv", ".xlsx", ".xls"} and not p.name.startswith(("~$", "."))
+            and not (p.suffix.lower() == ".csv" and table_code(p))
         )
     )
 
@@ -283,7 +374,28 @@ def _files(data_dir: Path) -> _Files:
         ),
         published=optional["published"] if optional["published"].exists() else None,
         user=_user_files(_user_dir(data_dir)),
+        zensus2011=_zensus2011_file(data_dir),
+        statistik_bw=_existing(raw / "statistik_bw" / "stala-auslaenderanteil-gemeinden-2025.csv"),
+        zensus2022_counts=_existing(
+            raw / "zensus2022_einwanderungsgeschichte"
+            / "zensus2022-einwanderungsgeschichte-gemeinden-LB_subset.csv"
+        ),
+        azr=_existing(raw / "azr_2025" / "kreis_08118_records_31122025.json"),
     )
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.exists() else None
+
+
+def _zensus2011_file(data_dir: Path) -> Path | None:
+    """Zensus 2011 per municipality; a newer export in the user directory replaces it."""
+    from workbench.loaders.regionaldatenbank import find_table
+
+    try:
+        return find_table("12111-01-01-5", data_dir)
+    except FileNotFoundError:
+        return None
 
 
 def _stats(files: Iterable[Path | None]) -> tuple[tuple[str, int, int], ...]:
@@ -297,7 +409,8 @@ def _stats(files: Iterable[Path | None]) -> tuple[tuple[str, int, int], ...]:
 
 def _all(files: _Files) -> tuple[Path | None, ...]:
     return (*files.gv, files.zensus, files.gerda, files.regionalatlas, files.inkar,
-            files.regionalstatistik, files.published, *files.user)
+            files.regionalstatistik, files.published, *files.user, files.zensus2011,
+            files.statistik_bw, files.zensus2022_counts, files.azr)
 
 
 # ------------------------------------------------------------------------------------------
@@ -521,7 +634,8 @@ def _gv_rows(files: tuple[Path, ...], names: dict[str, str], kreis: str) -> pl.D
 
 
 def _zensus_rows(
-    zensus_path: Path, gerda_path: Path, names: dict[str, str], kreis: str
+    zensus_path: Path, gerda_path: Path, names: dict[str, str], kreis: str,
+    counts_path: Path | None = None,
 ) -> pl.DataFrame:
     from workbench.loaders.gerda import load_gerda_census
     from workbench.loaders.zensus import load_zensus_flat
@@ -532,6 +646,14 @@ def _zensus_rows(
     )
     land = kreis[:2]
     joined = zensus.join(gerda, on="ags", how="left").filter(pl.col("ags").str.starts_with(land))
+    counts = _zensus2022_counts(counts_path)
+    if counts is not None:
+        joined = joined.join(
+            counts.select("ags", pl.col("foreigners").alias("foreigners_count")),
+            on="ags", how="left",
+        )
+    else:
+        joined = joined.with_columns(pl.lit(None, dtype=pl.Int64).alias("foreigners_count"))
     gemeinden = joined.filter(pl.col("ags").str.starts_with(kreis))
     municipal = _frame(
         gemeinden.select(
@@ -540,29 +662,36 @@ def _zensus_rows(
             pl.col("ags").replace_strict(names, default=None).alias("name"),
             "reference_date",
             "population",
+            pl.col("foreigners_count").alias("foreigners"),
             pl.col("share_foreign").alias("share"),
             pl.lit("zensus2022").alias("source"),
             pl.lit(OFFICIAL).alias("status"),
+            pl.lit(BASIS_Z2022).alias("basis"),
         )
     )
 
     def aggregate(frame: pl.DataFrame, level: str, ags: str, name: str) -> pl.DataFrame:
-        # Population is exact; foreigners/share come from rounded municipal shares (estimate).
-        # Municipalities with a suppressed share are left out of both sums.
-        with_share = frame.filter(pl.col("share_foreign").is_not_null())
-        foreigners = (
-            (with_share.get_column("population") * with_share.get_column("share_foreign") / 100)
-            .round(0).sum()
-        )
-        base = with_share.get_column("population").sum()
+        population = int(frame.get_column("population").sum())
+        if frame.get_column("foreigners_count").null_count() == 0:
+            # Exact official count for every municipality: the Kreis value is exact too.
+            foreigners = int(frame.get_column("foreigners_count").sum())
+            share, status = 100.0 * foreigners / population, OFFICIAL
+        else:
+            # From rounded municipal shares: computed, ±0,05 points. Municipalities whose share
+            # is kept secret (BW 2022: one, 336 residents) are outside that base – said in
+            # SOURCES["zensus2022"].concept, shown under every table citing it.
+            known = frame.filter(pl.col("share_foreign").is_not_null())
+            foreigners = int(
+                (known.get_column("population") * known.get_column("share_foreign") / 100)
+                .round(0).sum()
+            )
+            share, status = 100.0 * foreigners / known.get_column("population").sum(), ESTIMATED
         return _frame(
             {
                 "level": [level], "ags": [ags], "name": [name],
                 "reference_date": [frame.get_column("reference_date").max()],
-                "population": [int(frame.get_column("population").sum())],
-                "foreigners": [int(foreigners)],
-                "share": [100.0 * foreigners / base],
-                "source": ["zensus2022"], "status": [ESTIMATED],
+                "population": [population], "foreigners": [foreigners], "share": [share],
+                "source": ["zensus2022"], "status": [status], "basis": [BASIS_Z2022],
             }
         )
 
@@ -705,77 +834,328 @@ def _user_rows(files: tuple[Path, ...], names: dict[str, str]) -> pl.DataFrame |
     )
 
 
-def _interpolate_at(series: pl.DataFrame, day: dt.date) -> float:
-    """Kreis share at ``day`` by linear interpolation between the surrounding 31.12. values."""
-    rows = series.sort("reference_date")
-    dates = rows.get_column("reference_date").to_list()
-    values = rows.get_column("share").to_list()
-    for (d0, v0), (d1, v1) in zip(zip(dates, values, strict=True),
-                                  zip(dates[1:], values[1:], strict=True), strict=False):
-        if d0 <= day <= d1:
-            return v0 + (v1 - v0) * (day - d0).days / (d1 - d0).days
-    raise ValueError(f"Kreisreihe deckt den Stichtag {day} nicht ab")
+def _zensus2011_rows(path: Path, kreis: str, names: dict[str, str]) -> pl.DataFrame:
+    """Zensus 2011 counts (09.05.2011) of the Kreis' municipalities, the Kreis and the Land."""
+    from workbench.loaders.regionaldatenbank import load_zensus2011_gemeinden
 
-
-def estimate_municipal_shares(
-    zensus: pl.DataFrame, kreis_series: pl.DataFrame, gv: pl.DataFrame
-) -> pl.DataFrame:
-    """Estimate yearly municipal foreign shares (status ``geschätzt``).
-
-    Method (ratio carry-forward/back along the Kreis series of one source):
-
-        share_g(t) = share_g(Zensus 15.05.2022) × share_Kreis(t) / share_Kreis(15.05.2022)
-
-    * ``zensus`` – Gemeinde rows of source ``zensus2022`` (share, population).
-    * ``kreis_series`` – the Kreis share series of the Regionalatlas (31.12. of 2011–2024);
-      ``share_Kreis(15.05.2022)`` is interpolated linearly between 31.12.2021 and 31.12.2022.
-    * ``gv`` – Gemeinde rows of ``gv_isys``: where a 31.12. total exists the estimated count
-      ``foreigners = round(population × share / 100)`` is added; other years carry the share
-      only. The Zensus date itself is included (share = Zensus share, Zensus population).
-
-    Assumption: every municipality's share moves in proportion to the Kreis share. It ignores
-    local events (new shelters, large employers) and the different population bases (Zensus
-    2022 vs Fortschreibung on Zensus-2011 basis). Checks against independent figures: see
-    ``notes/README-population.md`` (Sachsenheim register July 2024: 18,48 % vs estimate
-    31.12.2023 17,7 % / 31.12.2024 17,9 %; Kornwestheim Zensus 2011 (09.05.2011): 19,6 % vs
-    estimate 31.12.2011 17,5 %) – expect errors of about ±2 percentage points.
-    """
-    zensus_date = zensus.get_column("reference_date").max()
-    anchor = _interpolate_at(kreis_series, zensus_date)
-    kreis = kreis_series.select(
-        "reference_date", (pl.col("share") / anchor).alias("factor")
+    z11 = load_zensus2011_gemeinden(path).filter(
+        (pl.col("population") > 0)
+        & (pl.col("ags").is_in([kreis, kreis[:2]])
+           | ((pl.col("level") == "Gemeinde") & pl.col("ags").str.starts_with(kreis)))
     )
-    base = zensus.filter(pl.col("share").is_not_null()).select(
-        "ags", "name", pl.col("share").alias("share_zensus"),
-        pl.col("population").alias("population_zensus"),
-    )
-    yearly = (
-        base.join(kreis, how="cross")
-        .join(
-            gv.select("ags", "reference_date", "population"),
-            on=["ags", "reference_date"],
-            how="left",
+    return _frame(
+        z11.select(
+            pl.when(pl.col("ags") == kreis).then(pl.lit("Kreis"))
+            .when(pl.col("ags") == kreis[:2]).then(pl.lit("Land"))
+            .otherwise(pl.lit("Gemeinde")).alias("level"),
+            "ags",
+            pl.col("ags").replace_strict(names, default=pl.col("name")).alias("name"),
+            "reference_date",
+            "population",
+            "foreigners",
+            (100.0 * pl.col("foreigners") / pl.col("population")).alias("share"),
+            pl.lit("zensus2011").alias("source"),
+            pl.lit(OFFICIAL).alias("status"),
+            pl.lit(BASIS_Z2011).alias("basis"),
         )
-        .with_columns((pl.col("share_zensus") * pl.col("factor")).alias("share"))
     )
-    at_zensus = base.with_columns(
-        pl.lit(zensus_date).alias("reference_date"),
-        pl.col("population_zensus").alias("population"),
-        pl.col("share_zensus").alias("share"),
+
+
+def _statistik_bw_rows(path: Path, kreis: str, names: dict[str, str]) -> pl.DataFrame:
+    """Statistik BW shares „Stand 2025“, placed on 31.12.2024 (see STATISTIK_BW_ASSUMPTION)."""
+    from workbench.loaders.statistik_bw import load_statistik_bw_shares
+
+    rows = load_statistik_bw_shares(path).filter(
+        pl.col("ags").str.starts_with(kreis) & pl.col("share").is_not_null()
     )
-    rows = pl.concat(
-        [
-            yearly.select("ags", "name", "reference_date", "population", "share"),
-            at_zensus.select("ags", "name", "reference_date", "population", "share"),
-        ],
-        how="vertical_relaxed",
-    ).with_columns(
-        (pl.col("population") * pl.col("share") / 100).round(0).cast(pl.Int64).alias("foreigners"),
-        pl.lit("Gemeinde").alias("level"),
-        pl.lit("schaetzung_zensus_regionalatlas").alias("source"),
-        pl.lit(ESTIMATED).alias("status"),
+    return _frame(
+        rows.select(
+            pl.lit("Gemeinde").alias("level"),
+            "ags",
+            pl.col("ags").replace_strict(names, default=pl.col("name")).alias("name"),
+            pl.lit(STATISTIK_BW_POSITION).alias("reference_date"),
+            "share",
+            pl.lit("statistik_bw").alias("source"),
+            pl.lit(OFFICIAL).alias("status"),
+            pl.lit(BASIS_Z2022).alias("basis"),
+        )
     )
-    return _frame(rows).sort("ags", "reference_date")
+
+
+def _fortschreibung_rows(path: Path, kreis: str, names: dict[str, str]) -> pl.DataFrame:
+    """Kreis residents and foreigners of the Fortschreibung (31.12.2025) from the AZR file."""
+    from workbench.loaders.azr import load_azr_records
+
+    records = load_azr_records(path).filter(
+        (pl.col("concept") == "Fortschreibung") & (pl.col("ags") == kreis)
+        & pl.col("reference_date").is_not_null()
+    )
+    out = []
+    for (day,), part in records.group_by(["reference_date"]):
+        values = dict(zip(part.get_column("category"), part.get_column("value"), strict=False))
+        population = values.get("population")
+        foreigners = values.get("foreign")
+        if population and foreigners is not None:
+            out.append({"level": "Kreis", "ags": kreis, "name": names.get(kreis, kreis),
+                        "reference_date": day, "population": int(population),
+                        "foreigners": int(foreigners),
+                        "share": 100.0 * foreigners / population, "source": "fortschreibung",
+                        "status": OFFICIAL, "basis": BASIS_Z2022})
+    return _frame(pl.DataFrame(out)) if out else pl.DataFrame(schema=SCHEMA)
+
+
+def _zensus2022_counts(path: Path | None) -> pl.DataFrame | None:
+    """Zensus 2022 foreigners per municipality where the table is shipped (Landkreis LB)."""
+    if path is None:
+        return None
+    from workbench.loaders.zensus_einwanderung import load_zensus2022_einwanderung
+
+    return load_zensus2022_einwanderung(path).select("ags", "population", "foreigners")
+
+
+def basis_expr() -> pl.Expr:
+    """The population basis of a row by source and date (where a builder did not set it).
+
+    GV-ISys keeps the Zensus-2011 basis up to 31.12.2023 (its own notes); the Regionalatlas
+    is taken as Zensus-2022-based from 31.12.2022 on (an assumption: the file says nothing on
+    its basis; its 2022 value fits the Zensus 2022 Kreis value, the 2021 value the old basis).
+    """
+    date = pl.col("reference_date")
+    by_date = (
+        pl.when(date < ZENSUS2011_DATE).then(pl.lit(BASIS_VZ1987))
+        .when(date < ZENSUS2022_DATE).then(pl.lit(BASIS_Z2011))
+        .otherwise(pl.lit(BASIS_Z2022))
+    )
+    return (
+        pl.when(pl.col("basis").is_not_null()).then(pl.col("basis"))
+        .when(pl.col("source").is_in(list(PUBLISHED_SOURCES))).then(pl.lit(BASIS_REGISTER))
+        .when(pl.col("source") == "user_series").then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("source").is_in(["gv_isys", "inkar"]) & (date >= ZENSUS2011_DATE))
+        .then(pl.lit(BASIS_Z2011))
+        .otherwise(by_date)
+        .alias("basis")
+    )
+
+
+@dataclass(frozen=True)
+class EstimationInputs:
+    """Baden-Württemberg-wide inputs and fitted parts of the municipal estimate.
+
+    ``anchors`` / ``kreis_series`` / ``weights`` in the schemas of
+    :mod:`workbench.estimation`; ``backtest_a`` predicts Statistik BW (Stand 2025) from
+    Zensus 2022, ``backtest_b`` Zensus 2022 from Zensus 2011 (both leave one Kreis out).
+    """
+
+    anchors: pl.DataFrame
+    kreis_series: pl.DataFrame
+    weights: pl.DataFrame
+    extrapolation: Any
+    band: Any
+    backtest_a: pl.DataFrame
+    backtest_b: pl.DataFrame
+    horizon_a: float
+    horizon_b: float
+
+
+def _interpolated_weights(points: pl.DataFrame, days: list[dt.date]) -> pl.DataFrame:
+    """Populations per municipality at ``days``, linear between the given dates."""
+    out = []
+    for (ags,), part in points.sort("reference_date").group_by(["ags"], maintain_order=True):
+        xs = [(d - dt.date(1970, 1, 1)).days for d in part.get_column("reference_date")]
+        ys = part.get_column("population").cast(pl.Float64).to_list()
+        for day in days:
+            x = (day - dt.date(1970, 1, 1)).days
+            out.append({"ags": ags, "reference_date": day,
+                        "population": float(np.interp(x, xs, ys))})
+    return pl.DataFrame(out, schema=estimation.WEIGHT_SCHEMA)
+
+
+def estimation_inputs(data_dir: Path | str | None = None) -> EstimationInputs | None:
+    """The BW-wide estimation inputs for the data directory (None without the anchor files)."""
+    root = Path(data_dir).resolve() if data_dir else paths.data_dir()
+    files = _files(root)
+    return _estimation_inputs(_stats(_all(files)), files)
+
+
+@functools.lru_cache(maxsize=2)
+def _estimation_inputs(stats: tuple, files: _Files) -> EstimationInputs | None:
+    if files.zensus2011 is None or files.statistik_bw is None:
+        return None
+    from workbench.loaders.gerda import load_gerda_census
+    from workbench.loaders.regionalatlas import load_regionalatlas_timeseries
+    from workbench.loaders.regionaldatenbank import load_zensus2011_gemeinden
+    from workbench.loaders.statistik_bw import load_statistik_bw_shares
+    from workbench.loaders.zensus import load_zensus_flat
+
+    land = LAND_AGS
+    gemeinde = pl.col("ags").str.len_chars() == 8
+    z11_all = load_zensus2011_gemeinden(files.zensus2011).filter(
+        pl.col("ags").str.starts_with(land))
+    # A municipality without residents (Gutsbezirk Münsingen in 2011) has no share.
+    z11 = z11_all.filter(gemeinde & (pl.col("population") > 0)).select(
+        "ags", pl.col("population").alias("p11"),
+        (100.0 * pl.col("foreigners") / pl.col("population")).alias("s11"),
+    )
+    k11 = z11_all.filter(pl.col("ags").str.len_chars() == 5).select(
+        pl.col("ags").alias("kreis"),
+        (100.0 * pl.col("foreigners") / pl.col("population")).alias("k11"),
+    )
+    z22 = (
+        load_zensus_flat(files.zensus).filter(gemeinde & pl.col("ags").str.starts_with(land))
+        .select("ags", pl.col("population").alias("p22"))
+        .join(load_gerda_census(files.gerda).select("ags", pl.col("share_foreign").alias("s22")),
+              on="ags", how="left")
+    )
+    counts = _zensus2022_counts(files.zensus2022_counts)
+    kreis_col = pl.col("ags").str.slice(0, 5).alias("kreis")
+    k22 = (
+        z22.filter(pl.col("s22").is_not_null()).with_columns(kreis_col).group_by("kreis")
+        .agg(((pl.col("p22") * pl.col("s22")).sum() / pl.col("p22").sum()).alias("k22"),
+             pl.len().alias("n"))
+    )
+    if counts is not None:  # exact Kreis values where every municipality's count is known
+        exact = counts.with_columns(kreis_col).group_by("kreis").agg(
+            (100.0 * pl.col("foreigners").sum() / pl.col("population").sum()).alias("k22x"))
+        k22 = k22.join(exact, on="kreis", how="left").with_columns(
+            pl.coalesce("k22x", "k22").alias("k22")).drop("k22x")
+    s25 = load_statistik_bw_shares(files.statistik_bw).filter(
+        pl.col("ags").str.starts_with(land) & pl.col("share").is_not_null()
+    ).select("ags", pl.col("share").alias("s25"))
+    ra = load_regionalatlas_timeseries(files.regionalatlas).filter(
+        (pl.col("ags").str.len_chars() == 5) & pl.col("share").is_not_null()
+    ).select(pl.col("ags").alias("kreis"), "reference_date", "share")
+
+    kreis_parts = [
+        ra,
+        k11.select("kreis", pl.lit(ZENSUS2011_DATE).alias("reference_date"),
+                   pl.col("k11").alias("share")),
+        k22.select("kreis", pl.lit(ZENSUS2022_DATE).alias("reference_date"),
+                   pl.col("k22").alias("share")),
+    ]
+    if files.azr is not None:
+        fs = _fortschreibung_rows(files.azr, KREIS_AGS, {KREIS_AGS: KREIS_NAME})
+        kreis_parts.append(fs.select(pl.col("ags").alias("kreis"), "reference_date", "share"))
+    kreis_series = pl.concat(
+        [p.cast(estimation.KREIS_SCHEMA) for p in kreis_parts]
+    ).unique(subset=["kreis", "reference_date"], keep="first").sort("kreis", "reference_date")
+
+    size = z22.select("ags", "p22").join(z11.select("ags", "p11"), on="ags", how="full",
+                                         coalesce=True)
+    size = size.select("ags", pl.coalesce("p22", "p11").cast(pl.Float64).alias("size"))
+    anchors = pl.concat([
+        z11.select("ags", pl.lit(ZENSUS2011_DATE).alias("reference_date"),
+                   pl.col("s11").alias("share")),
+        z22.filter(pl.col("s22").is_not_null()).select(
+            "ags", pl.lit(ZENSUS2022_DATE).alias("reference_date"), pl.col("s22").alias("share")),
+        s25.select("ags", pl.lit(STATISTIK_BW_POSITION).alias("reference_date"),
+                   pl.col("s25").alias("share")),
+    ]).with_columns(kreis_col).join(size, on="ags", how="left").select(
+        *estimation.ANCHOR_SCHEMA).cast(estimation.ANCHOR_SCHEMA)
+
+    # Weights of the same basis as the Kreis share of each date: GV-ISys (Zensus-2011 basis,
+    # linear between its dates) up to 2021, Zensus 2022 populations from 2022 on.
+    last_year = kreis_series.get_column("reference_date").max().year
+    days = [dt.date(y, 12, 31) for y in range(2011, last_year + 1)]
+    gv_points = [z11.select("ags", pl.lit(ZENSUS2011_DATE).alias("reference_date"),
+                            pl.col("p11").alias("population"))]
+    for path in files.gv:
+        gv = _load_gv(path).filter(
+            (pl.col("satzart") == "60") & pl.col("ags").str.starts_with(land))
+        day = gv.get_column("reference_date").max()
+        if ZENSUS2011_DATE < day < ZENSUS2022_DATE:
+            gv_points.append(gv.select("ags", "reference_date", "population"))
+    points = pl.concat([p.cast({"population": pl.Int64}) for p in gv_points]).unique(
+        subset=["ags", "reference_date"], keep="first")
+    old = _interpolated_weights(points, [d for d in days if d < ZENSUS2022_DATE])
+    new = pl.DataFrame(
+        [{"ags": a, "reference_date": d, "population": float(p)}
+         for a, p in z22.select("ags", "p22").iter_rows() for d in days if d >= ZENSUS2022_DATE],
+        schema=estimation.WEIGHT_SCHEMA,
+    )
+    weights = pl.concat([old, new])
+
+    def at(kreis: str, day: dt.date, series: pl.DataFrame = kreis_series) -> float | None:
+        return estimation.kreis_at(series, kreis, day)
+
+    kreise = kreis_series.get_column("kreis").unique().to_list()
+    kcols = pl.DataFrame({
+        "kreis": kreise,
+        "k11": [at(k, ZENSUS2011_DATE) for k in kreise],
+        "k22c": [at(k, ZENSUS2022_DATE) for k in kreise],
+        "ra2011": [at(k, dt.date(2011, 12, 31)) for k in kreise],
+        "ra2022": [at(k, dt.date(2022, 12, 31)) for k in kreise],
+        "ra2024": [at(k, STATISTIK_BW_POSITION) for k in kreise],
+        # The Kreis series as it was known before the census 2022 results: Regionalatlas only.
+        "ra_at_z22": [estimation.kreis_at(ra, k, ZENSUS2022_DATE) for k in kreise],
+    }, schema_overrides={c: pl.Float64 for c in ("k11", "k22c", "ra2011", "ra2022", "ra2024",
+                                                  "ra_at_z22")})
+    panel = (
+        z22.join(z11, on="ags", how="left").join(s25, on="ags", how="left")
+        .with_columns(kreis_col).join(kcols, on="kreis", how="inner")
+    )
+    panel_a = panel.select("ags", "kreis", pl.col("s22").alias("s0"), pl.col("s25").alias("actual"),
+                           pl.col("p22").cast(pl.Float64).alias("size"), "k22c", "ra2024",
+                           "ra2022")
+    panel_b = panel.select("ags", "kreis", pl.col("s11").alias("s0"), pl.col("s22").alias("actual"),
+                           pl.col("p11").cast(pl.Float64).alias("size"), "k11", "ra_at_z22",
+                           "ra2011")
+    backtest_a = estimation.backtest(panel_a, k_anchor="k22c", k_target="ra2024",
+                                     k_baseline_anchor="ra2022", rake_weights="size")
+    backtest_b = estimation.backtest(panel_b, k_anchor="k11", k_target="ra_at_z22",
+                                     k_baseline_anchor="ra2011", rake_weights="size")
+    horizon_a = estimation.years_between(ZENSUS2022_DATE, STATISTIK_BW_POSITION)
+    horizon_b = estimation.years_between(ZENSUS2011_DATE, ZENSUS2022_DATE)
+    fit_rows = panel_a.drop_nulls()
+    extrapolation = estimation.fit_extrapolation(
+        fit_rows.get_column("s0"), fit_rows.get_column("actual"), fit_rows.get_column("k22c"),
+        fit_rows.get_column("ra2024"), fit_rows.get_column("size"))
+    band = estimation.band_from_backtests((horizon_a, backtest_a), (horizon_b, backtest_b))
+    return EstimationInputs(anchors, kreis_series, weights, extrapolation, band, backtest_a,
+                            backtest_b, horizon_a, horizon_b)
+
+
+def _estimate_rows(
+    inputs: EstimationInputs, kreis: str, names: dict[str, str], user: pl.DataFrame | None,
+    gv: pl.DataFrame,
+) -> pl.DataFrame:
+    """Estimated yearly shares (31.12.) of the Kreis' municipalities, with band and basis."""
+    anchors = inputs.anchors.filter(pl.col("kreis") == kreis)
+    if anchors.height == 0:
+        return pl.DataFrame(schema=SCHEMA)
+    if user is not None and user.height:
+        sizes = anchors.group_by("ags").agg(pl.col("size").max())
+        extra = user.filter(pl.col("share").is_not_null()).select(
+            "ags", pl.lit(kreis).alias("kreis"), "reference_date", "share"
+        ).join(sizes, on="ags", how="left").cast(estimation.ANCHOR_SCHEMA)
+        anchors = pl.concat([anchors.join(extra.select("ags", "reference_date"),
+                                          on=["ags", "reference_date"], how="anti"), extra])
+    series = inputs.kreis_series.filter(pl.col("kreis") == kreis)
+    last = series.get_column("reference_date").max().year
+    days = [dt.date(y, 12, 31) for y in range(2011, last + 1)]
+    est = estimation.estimate(anchors, series, inputs.weights, days, inputs.extrapolation,
+                              inputs.band)
+    # Counts only where a population of the same basis exists for that very date
+    # (GV-ISys on the Zensus-2011 basis up to 2021); never Zensus-2022 shares × old totals.
+    same_basis = gv.filter(pl.col("reference_date") < ZENSUS2022_DATE).select(
+        "ags", "reference_date", pl.col("population").alias("gv_population"))
+    rows = est.join(same_basis, on=["ags", "reference_date"], how="left")
+    return _frame(
+        rows.select(
+            pl.lit("Gemeinde").alias("level"),
+            "ags",
+            pl.col("ags").replace_strict(names, default=pl.col("ags")).alias("name"),
+            "reference_date",
+            pl.col("gv_population").alias("population"),
+            (pl.col("gv_population") * pl.col("share") / 100).round(0).cast(pl.Int64)
+            .alias("foreigners"),
+            "share",
+            pl.lit("schaetzung_zensus_regionalatlas").alias("source"),
+            pl.lit(ESTIMATED).alias("status"),
+            pl.when(pl.col("reference_date") < ZENSUS2022_DATE).then(pl.lit(BASIS_Z2011))
+            .otherwise(pl.lit(BASIS_Z2022)).alias("basis"),
+            "band",
+        )
+    ).sort("ags", "reference_date")
 
 
 def validate_population(pop: pl.DataFrame, origin: str = "population (Modell)") -> pl.DataFrame:
@@ -830,7 +1210,7 @@ def _cache_enabled() -> bool:
 def _code_stats() -> tuple:
     """The model's own code is part of the cache key: a changed parser means a rebuild."""
     package = Path(__file__).parent
-    code = [Path(__file__), *sorted((package / "loaders").glob("*.py"))]
+    code = [Path(__file__), package / "estimation.py", *sorted((package / "loaders").glob("*.py"))]
     return (pl.__version__, *_stats(code))
 
 
@@ -879,7 +1259,7 @@ def _build_from_files(data_dir: str, files: _Files, kreis: str) -> pl.DataFrame:
     names.update(_area_names(files.gv, kreis))
 
     gv = _gv_rows(files.gv, names, kreis)
-    zensus = _zensus_rows(files.zensus, files.gerda, names, kreis)
+    zensus = _zensus_rows(files.zensus, files.gerda, names, kreis, files.zensus2022_counts)
     regionalatlas = _regionalatlas_rows(files.regionalatlas, kreis, names)
     parts = [gv, zensus, regionalatlas]
     if files.inkar is not None:
@@ -888,26 +1268,23 @@ def _build_from_files(data_dir: str, files: _Files, kreis: str) -> pl.DataFrame:
         parts.append(_regionalstatistik_rows(files.regionalstatistik, kreis, names))
     if files.published is not None:
         parts.append(_published_rows(files.published, names))
-
-    kreis_series = regionalatlas.filter(pl.col("ags") == kreis)
-    # The Regionalatlas file covers BW Kreise only: elsewhere there is nothing to carry along.
-    estimate = (
-        estimate_municipal_shares(
-            zensus.filter(pl.col("level") == "Gemeinde"), kreis_series,
-            gv.filter(pl.col("level") == "Gemeinde"),
-        )
-        if kreis_series.height >= 2
-        else pl.DataFrame(schema=SCHEMA)
-    )
+    if files.zensus2011 is not None:
+        parts.append(_zensus2011_rows(files.zensus2011, kreis, names))
+    if files.statistik_bw is not None:
+        parts.append(_statistik_bw_rows(files.statistik_bw, kreis, names))
+    if files.azr is not None:
+        parts.append(_fortschreibung_rows(files.azr, kreis, names))
     user = _user_rows(files.user, names)
     if user is not None:
-        # Official values win: drop the estimate wherever the user series has that date.
-        estimate = estimate.join(user.select("ags", "reference_date"),
-                                 on=["ags", "reference_date"], how="anti")
         parts.append(user)
-    parts.append(estimate)
-    pop = pl.concat(parts).sort("level", "ags", "source", "reference_date")
-    return validate_population(pop)
+    # The estimate needs the BW-wide anchors (Regionalatlas, Zensus 2011, Statistik BW):
+    # elsewhere there is nothing to carry along.
+    inputs = _estimation_inputs(_stats(_all(files)), files)
+    if inputs is not None:
+        parts.append(_estimate_rows(inputs, kreis, names, user,
+                                    gv.filter(pl.col("level") == "Gemeinde")))
+    pop = pl.concat(parts).with_columns(basis_expr())
+    return validate_population(pop.sort("level", "ags", "source", "reference_date"))
 
 
 def load_population(data_dir: Path | str | None = None, kreis: str = KREIS_AGS) -> pl.DataFrame:

@@ -21,8 +21,11 @@ def frame(rows: list[tuple]) -> pl.DataFrame:
              "source", "status"], r, strict=True), year=r[3].year)
         for r in rows
     ]
-    return pl.DataFrame(data).select(
-        [pl.col(c).cast(t) for c, t in SCHEMA.items()]
+    df = pl.DataFrame(data)
+    # basis/band: null unless a test sets them (the model fills them; these frames are small).
+    return df.select(
+        [pl.col(c).cast(t) if c in df.columns else pl.lit(None, dtype=t).alias(c)
+         for c, t in SCHEMA.items()]
     )
 
 
@@ -197,15 +200,22 @@ def test_overview_table(mini):
     assert t.row(1, named=True)["share_latest"] is None
 
 
-def test_overview_table_prefers_user_series(mini):
-    user = frame([
-        ("Gemeinde", "08118076", "Sachsenheim", D(2022, 12, 31), 2000, 350, 17.5, "user_series",
-         "amtlich"),
-    ])
-    t = metrics.overview_table(pl.concat([mini, user]))
-    row = t.filter(pl.col("ags") == "08118076").row(0, named=True)
-    # the estimate has a later date (2023), but an official user value wins for this area
-    assert (row["share_latest"], row["latest_status"]) == (17.5, "amtlich")
+def test_overview_table_user_rows_count_only_for_their_own_date(mini):
+    def latest(extra: list[tuple]) -> tuple:
+        t = metrics.overview_table(pl.concat([mini, frame(extra)]))
+        row = t.filter(pl.col("ags") == "08118076").row(0, named=True)
+        return row["share_latest"], row["latest_status"], row["latest_date"]
+
+    older = ("Gemeinde", "08118076", "Sachsenheim", D(2022, 12, 31), 2000, 350, 17.5,
+             "user_series", "amtlich")
+    # An older official user row never stands in for the later (2023) estimate ...
+    assert latest([older]) == (17.0, "geschätzt", D(2023, 12, 31))
+    # ... on the same date the official value wins ...
+    same = (*older[:3], D(2023, 12, 31), *older[4:])
+    assert latest([same]) == (17.5, "amtlich", D(2023, 12, 31))
+    # ... and a later one is the latest value.
+    later = (*older[:3], D(2024, 12, 31), *older[4:])
+    assert latest([later]) == (17.5, "amtlich", D(2024, 12, 31))
 
 
 def test_german_sort_order():

@@ -93,10 +93,13 @@ def test_gv_totals_per_date_without_double_counting_the_2024_extract(pop):
 def test_sachsenheim_zensus_share_and_kreis_average(pop):
     assert one(pop, ags=SACHSENHEIM, source="zensus2022")["share"] == 16.7
     kreis = one(pop, ags="08118", source="zensus2022")
-    # SOURCES.md derived: 97,827 / 528,576 = 18.51 % (rebuilt from rounded municipal shares)
-    assert kreis["foreigners"] == 97_827
+    # Exact Zensus 2022 count of the 39 municipalities (table on immigration history):
+    # 97,824 / 528,576 = 18.51 % – official, not rebuilt from rounded shares.
+    assert (kreis["foreigners"], kreis["population"]) == (97_824, 528_576)
     assert round(kreis["share"], 2) == 18.51
-    assert kreis["status"] == "geschätzt"
+    assert kreis["status"] == "amtlich"
+    # The Land value is still computed from rounded municipal shares: marked as such.
+    assert one(pop, ags="08", source="zensus2022")["status"] == "geschätzt"
     assert metrics.gaps(pop, SACHSENHEIM, ZENSUS_DAY, "zensus2022")["gap_kreis"] < 0
 
 
@@ -116,26 +119,46 @@ def test_estimates_are_marked_and_follow_the_documented_method(pop):
     # nothing estimated is called official
     assert set(pop.filter(pl.col("status") == "geschätzt")["source"]) == {
         "schaetzung_zensus_regionalatlas", "zensus2022"}
-    row = one(estimates, ags=SACHSENHEIM, reference_date=dt.date(2023, 12, 31))
-    # anchor: Regionalatlas Kreis 18.5 (2021) -> 19.4 (2022), 135 of 365 days to 15.05.2022
-    anchor = 18.5 + 0.9 * 135 / 365
-    expected = 16.7 * 20.0 / anchor  # = 17.735
-    assert row["share"] == pytest.approx(expected)
-    assert row["population"] == 19_480
-    assert row["foreigners"] == round(19_480 * expected / 100)  # 3455
-    at_zensus = one(estimates, ags=SACHSENHEIM, reference_date=ZENSUS_DAY)
-    assert (at_zensus["share"], at_zensus["population"], at_zensus["foreigners"]) == (
-        16.7, 18_303, 3_057)
+    # Between Zensus 2011 and Zensus 2022 the ratio municipality/Kreis moves linearly, then
+    # one common factor per date makes the Kreis add up: the ratio of two municipalities'
+    # estimates is the ratio of their unscaled values (hand computation from the anchors).
+    day = dt.date(2016, 12, 31)
+    kreis_2016 = one(pop, ags="08118", source="regionalatlas", year=2016)["share"]  # 16.8
+    z11_kreis = 100 * 69_623 / 509_871
+    z22_kreis = 100 * 97_824 / 528_576
+
+    def unscaled(ags: str) -> float:
+        s11 = one(pop, ags=ags, source="zensus2011")["share"]
+        s22 = one(pop, ags=ags, source="zensus2022")["share"]
+        r0, r1 = s11 / z11_kreis, s22 / z22_kreis
+        weight = (day - dt.date(2011, 5, 9)).days / (ZENSUS_DAY - dt.date(2011, 5, 9)).days
+        return (r0 + (r1 - r0) * weight) * kreis_2016
+
+    a = one(estimates, ags=SACHSENHEIM, reference_date=day)
+    b = one(estimates, ags="08118046", reference_date=day)  # Kornwestheim
+    assert a["share"] / b["share"] == pytest.approx(unscaled(SACHSENHEIM) / unscaled("08118046"))
+    # 31.12.2016 has a GV-ISys total on the same (Zensus 2011) basis: the count is given.
+    gv = one(pop, ags=SACHSENHEIM, source="gv_isys", year=2016)["population"]
+    assert a["population"] == gv
+    assert a["foreigners"] == round(gv * a["share"] / 100)
+    assert a["basis"] == "Zensus 2011" and a["band"] > 0
 
 
 def test_estimate_error_against_independent_spot_checks(pop):
-    """Documents the size of the estimation error (see notes): within about 2.5 points."""
-    kornwestheim = one(pop, ags="08118046", source="schaetzung_zensus_regionalatlas", year=2011)
-    # Zensus 2011 (09.05.2011): 6,060 / 30,901 = 19.6 % (Stuttgarter Nachrichten)
-    assert abs(kornwestheim["share"] - 19.6) < 2.5
-    sachsenheim = one(pop, ags=SACHSENHEIM, source="schaetzung_zensus_regionalatlas", year=2024)
-    # municipal register July 2024: 18.48 % (higher concept, like AZR vs Fortschreibung)
-    assert abs(sachsenheim["share"] - 18.48) < 1.0
+    """Official points replace the earlier spot checks; the estimate lands inside its band."""
+    kornwestheim = one(pop, ags="08118046", source="zensus2011")
+    # Zensus 2011 (09.05.2011), table 12111-01-01-5: 6,048 / 30,901 = 19.6 % (the press
+    # reported 6,060 – another table of the same census; the share is the same).
+    assert (kornwestheim["foreigners"], kornwestheim["population"]) == (6_048, 30_901)
+    assert round(kornwestheim["share"], 1) == 19.6
+    freudental = metrics.key_figures(pop, "08118019")
+    assert freudental["change_start_source"] == "zensus2011"
+    # Official 7.0 % (Zensus 2011) → 13.9 % (Statistik BW, Stand 2025): +6.9 points; the
+    # latest value is the estimate for 31.12.2025, within its band of that.
+    assert abs(freudental["change_points"] - 6.9) <= freudental["latest_band"]
+    assert freudental["change_break"] is True
+    sachsenheim = one(pop, ags=SACHSENHEIM, source="statistik_bw")
+    assert sachsenheim["share"] == 18.6
 
 
 def test_series_never_mixes_sources(pop):
@@ -152,8 +175,9 @@ def test_overview_matches_golden_file(pop):
     golden = pl.read_csv(GOLDEN / "overview_08118.csv", schema_overrides={"ags": pl.String})
     table = metrics.overview_table(pop)
     assert table.height == 39
+    # Latest: the estimate for 31.12.2025 (the Kreis Fortschreibung of that day exists).
     assert set(table["latest_status"]) == {"geschätzt"}
-    assert set(table["latest_date"]) == {dt.date(2024, 12, 31)}
+    assert set(table["latest_date"]) == {dt.date(2025, 12, 31)}
     got = table.select(golden.columns).sort("ags")
     assert_frame_equal(got, golden.sort("ags"), check_dtypes=False, abs_tol=1e-6)
 
@@ -168,7 +192,7 @@ def test_user_series_replaces_estimates(tmp_path, monkeypatch):
     (user / "sachsenheim.csv").write_text(
         "AGS;Gemeinde;Stichtag;Bevölkerung insgesamt;Ausländer;Quelle\n"
         "08118076;Sachsenheim;31.12.2023;19.480;3.500;Export statistik-bw.de\n"
-        "08118076;Sachsenheim;31.12.2024;19.600;3.600;Export statistik-bw.de\n",
+        "08118076;Sachsenheim;31.12.2025;19.600;3.600;Export statistik-bw.de\n",
         encoding="utf-8",
     )
     after = load_population()
@@ -179,8 +203,12 @@ def test_user_series_replaces_estimates(tmp_path, monkeypatch):
     est = after.filter((pl.col("source") == "schaetzung_zensus_regionalatlas")
                        & (pl.col("ags") == SACHSENHEIM))
     assert dt.date(2023, 12, 31) not in est["reference_date"].to_list()
-    assert dt.date(2024, 12, 31) not in est["reference_date"].to_list()
+    assert dt.date(2025, 12, 31) not in est["reference_date"].to_list()
     assert dt.date(2021, 12, 31) in est["reference_date"].to_list()  # other dates stay
+    # The user's official values are anchors: the estimate between them agrees with them
+    # (31.12.2022 lies between Zensus 2022 and the user's 31.12.2023 value).
+    between = one(est, reference_date=dt.date(2022, 12, 31))["share"]
+    assert min(16.7, 100 * 3500 / 19480) - 1 < between < max(16.7, 100 * 3500 / 19480) + 1
     # other municipalities keep their estimates
     assert one(after, ags="08118046", source="schaetzung_zensus_regionalatlas",
                year=2023)["status"] == "geschätzt"
@@ -257,7 +285,10 @@ def test_all_germany_metrics_agree_with_the_kreis_model(pop):
     )
     ours = germany.filter(pl.col("kreis") == "08118").select("ags", "rank", "gap_kreis")
     model = metrics.overview_table(pop).select("ags", "rank", "gap_kreis")
-    assert_frame_equal(ours.sort("ags"), model.sort("ags"), check_dtypes=False)
+    # Ranks agree exactly; gaps within the rounding of the municipal shares (±0,05 points):
+    # the model uses the exact Zensus Kreis count, the all-Germany path the rounded shares.
+    assert_frame_equal(ours.sort("ags"), model.sort("ags"), check_dtypes=False, abs_tol=0.05)
+    assert (ours.sort("ags")["gap_kreis"] - model.sort("ags")["gap_kreis"]).abs().max() > 0
 
 
 def test_parquet_cache_round_trip_and_corrupt_file(tmp_path, monkeypatch, pop):

@@ -9,8 +9,8 @@ import click
 import polars as pl
 
 from workbench import metrics
-from workbench.formatting import fmt_int, fmt_percent
-from workbench.population import citation
+from workbench.formatting import fmt_int, fmt_number, fmt_percent
+from workbench.population import STATISTIK_BW_ASSUMPTION, citation
 
 SORTS = ("name", "rang", "ags", "einwohner")
 
@@ -19,8 +19,6 @@ def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str = metrics
     """The overview as aligned plain text: header, one line per municipality, Kreis line,
     then sources with reference dates and a note on estimates."""
     pop_date = table.get_column("population_date").max()
-    latest_dates = table.get_column("latest_date").drop_nulls()
-    latest_date = latest_dates.max() if latest_dates.len() else None
     zensus_row = metrics.value_at(pop, kreis, dt.date(2022, 5, 15), metrics.ZENSUS)
     header, rows = metrics.overview_rows(table)
     kreis_gv = pop.filter((pl.col("ags") == kreis) & (pl.col("source") == metrics.GV)
@@ -28,9 +26,9 @@ def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str = metrics
     kreis_pop = kreis_gv.get_column("population")[0] if kreis_gv.height else None
     total = [
         "Landkreis Ludwigsburg", kreis, fmt_int(kreis_pop),
-        fmt_percent(zensus_row["share"]) if zensus_row else "–", "", "", "",
+        fmt_percent(zensus_row["share"]) if zensus_row else "–", "", "", "", "",
     ]
-    numeric = {2, 3, 4, 5, 6}
+    numeric = {2, 3, 4, 5, 6, 7}  # right-aligned (the Stand column too: dates line up)
     widths = [max(len(r[i]) for r in [header, *rows, total]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -44,18 +42,25 @@ def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str = metrics
     if estimated:
         out.append(
             f"* geschätzt ({estimated} von {table.height} Gemeinden): jährliche Ausländeranteile "
-            "je Gemeinde werden nicht veröffentlicht; der Zensus-2022-Anteil der Gemeinde ist mit "
-            "der Kreisentwicklung (Regionalatlas) fortgeschrieben. Amtliche Werte ersetzen die "
-            "Schätzung, sobald sie in data/user/ liegen."
+            "je Gemeinde werden nicht veröffentlicht; zwischen den amtlichen Gemeindewerten "
+            "(Zensus 2011, Zensus 2022, Statistik BW Stand 2025) ist mit der Kreisentwicklung "
+            "(Regionalatlas) geschätzt, Unsicherheit ± "
+            f"{fmt_number(table.get_column('latest_band').max())} Prozentpunkte. Amtliche Werte "
+            "ersetzen die Schätzung für ihren Stichtag, sobald sie in data/user/ liegen."
         )
+    kreis_basis = ("Kreiswert amtlich" if zensus_row and zensus_row["status"] == "amtlich"
+                   else "Kreiswert aus den Gemeindewerten berechnet")
     out.append("Rang: 1 = höchster Ausländeranteil im Landkreis (Zensus 2022). "
                "Abstand: Gemeinde minus Landkreis in Prozentpunkten (Zensus 2022; "
-               "Kreiswert aus den Gemeindewerten berechnet).")
+               f"{kreis_basis}).")
     sources = table.get_column("latest_source").drop_nulls().unique().sort().to_list()
     out.append(citation(metrics.GV, pop_date))
     out.append(citation(metrics.ZENSUS, dt.date(2022, 5, 15)))
     for source in sources:
-        out.append(citation(source, latest_date))
+        dates = table.filter(pl.col("latest_source") == source).get_column("latest_date")
+        out.append(citation(source, dates.max()))
+    if "statistik_bw" in sources:
+        out.append(STATISTIK_BW_ASSUMPTION)
     return "\n".join(out)
 
 
