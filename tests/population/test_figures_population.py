@@ -37,7 +37,10 @@ def test_trend_chart_marks_estimates_projection_and_sources(pop):
     kreis = by_name["Landkreis Ludwigsburg (Regionalatlas)"]
     assert kreis.line.dash == "solid" and kreis.line.color == AREA_COLOURS["Kreis"]
     assert "Baden-Württemberg (Regionalatlas)" in by_name
-    assert "Sachsenheim: Zensus 2022" in by_name
+    assert "Sachsenheim: Zensus 2022 (amtlich)" in by_name
+    assert "Sachsenheim: Zensus 2011 (amtlich)" in by_name
+    statistik = by_name["Sachsenheim: Statistik BW (Stand 2025) (amtlich)"]
+    assert list(statistik.y) == [18.6] and list(statistik.customdata) == ["Stand 2025"]
     assert "Stadt Sachsenheim (Melderegister)" in by_name
     dotted = [t for t in fig.data if t.line and t.line.dash == "dot"]
     assert len(dotted) >= 3  # municipal, Kreis, Land projections + legend entry
@@ -49,6 +52,27 @@ def test_trend_chart_marks_estimates_projection_and_sources(pop):
     assert "Zensus 2022" in note and "Stand 15.05.2022" in note
     assert "geschätzt" in note
     assert fig.layout.separators == ",."
+
+
+def test_trend_chart_shows_the_census_break_and_the_band(pop):
+    fig = figs.trend_chart(pop, SACHSENHEIM)
+    estimate = [t for t in fig.data if t.name == "Sachsenheim (geschätzt)"]
+    # Two segments (Zensus 2011 basis, Zensus 2022 basis), never one line across the break.
+    assert len(estimate) == 2
+    last_old = max(str(x) for x in estimate[0].x)
+    first_new = min(str(x) for x in estimate[1].x)
+    assert last_old < "2022-05-15" < first_new
+    breaks = [s for s in fig.layout.shapes if s.line.dash == "longdash"]
+    assert [str(s.x0) for s in breaks] == ["2022-05-15"]
+    assert any("Bruch: Basis Zensus 2022" in (a.text or "") for a in fig.layout.annotations)
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert bands and all("Prozentpunkte" in t.name for t in bands if t.showlegend is not False)
+    # The band surrounds every estimate point: upper above, lower below.
+    for band, line in zip(bands, estimate, strict=True):
+        n = len(line.y)
+        upper, lower = band.y[:n], band.y[n:][::-1]
+        assert all(lo <= y <= up for lo, y, up in zip(lower, line.y, upper, strict=True))
+    assert all("Prozentpunkte" in c for c in estimate[0].customdata)
 
 
 def test_trend_chart_for_the_kreis_shows_published_azr_point(pop):

@@ -19,18 +19,25 @@ from plotly.colors import sample_colorscale
 
 from workbench import metrics
 from workbench.figures import AREA_COLOURS, PALETTE, finish, wrap_sources
-from workbench.formatting import fmt_date, fmt_int, fmt_percent, fmt_points
+from workbench.formatting import fmt_date, fmt_int, fmt_number, fmt_percent, fmt_points
 from workbench.population import (
     ESTIMATED,
     KREIS_AGS,
     LAND_AGS,
     PUBLISHED_SOURCES,
     SOURCES,
+    STATISTIK_BW_ASSUMPTION,
+    basis_label_at,
+    basis_start,
     citation,
+    date_label,
     series,
 )
 
 SHARE_AXIS = "Ausländeranteil in %"
+# Official municipal points and their marker symbols (each its own trace and source).
+ANCHOR_SOURCES = {"zensus2011": "square", "zensus2022": "diamond", "statistik_bw": "triangle-up"}
+BAND_FILL = "rgba(213, 94, 0, 0.15)"  # the Gemeinde colour, light
 # Light to dark blue: sequential and readable for the common colour-vision deficiencies.
 SEQUENTIAL = [[0.0, "#F2F7FB"], [0.5, "#6BAED6"], [1.0, "#08306B"]]
 
@@ -47,13 +54,32 @@ def _sources_text(used: list[tuple[str, pl.DataFrame]]) -> str:
 
 
 
-def _hover(name: str, status: str) -> str:
+def _hover(name: str, status: str, *, band: bool = False) -> str:
     marker = " (geschätzt)" if status == ESTIMATED else (
         " (Projektion)" if status == metrics.PROJECTION_STATUS else ""
     )
     if marker.strip() in name:  # the legend label may say it already
         marker = ""
-    return f"{name}{marker}<br>%{{x|%d.%m.%Y}}: %{{y:.1f}} %<extra></extra>"
+    extra = "%{customdata}" if band else ""
+    return f"{name}{marker}<br>%{{x|%d.%m.%Y}}: %{{y:.1f}} %{extra}<extra></extra>"
+
+
+def _band_text(frame: pl.DataFrame) -> list[str]:
+    """' ± 1,7 Prozentpunkte' per point of an estimated series (empty where no band)."""
+    return [f" ± {fmt_number(b, 1)} Prozentpunkte" if b is not None else ""
+            for b in frame.get_column("band").to_list()]
+
+
+def segments_by_basis(frame: pl.DataFrame) -> list[pl.DataFrame]:
+    """Consecutive runs of one population basis in a date-sorted series."""
+    out: list[pl.DataFrame] = []
+    start = 0
+    bases = frame.get_column("basis").to_list()
+    for i in range(1, len(bases) + 1):
+        if i == len(bases) or bases[i] != bases[start]:
+            out.append(frame.slice(start, i - start))
+            start = i
+    return out
 
 
 def trend_chart(
@@ -81,30 +107,58 @@ def trend_chart(
     level = rows.get_column("level")[0]
     name = rows.get_column("name")[0]
 
+    breaks: set[dt.date] = set()
+
     def line(frame: pl.DataFrame, label: str, colour: str, *, estimated: bool) -> None:
-        frame = frame.filter(pl.col("share").is_not_null())
+        frame = frame.filter(pl.col("share").is_not_null()).sort("reference_date")
         if frame.height == 0:
             return
         status = ESTIMATED if estimated else "amtlich"
-        fig.add_trace(
-            go.Scatter(
-                x=frame.get_column("reference_date").to_list(),
-                y=frame.get_column("share").to_list(),
-                name=label,
-                mode="lines+markers",
-                line={"color": colour, "width": 3, "dash": "dash" if estimated else "solid"},
-                # open symbols draw their outline in marker.color
-                marker={"size": 8, "color": colour, "line": {"color": colour, "width": 2},
-                        "symbol": "circle-open" if estimated else "circle"},
-                hovertemplate=_hover(label, status),
+        # One trace per population basis: a census rebasing is a break, never a smooth line.
+        segments = segments_by_basis(frame)
+        for number, segment in enumerate(segments):
+            if number:
+                breaks.add(basis_start(segment.get_column("basis")[0]))
+            band = segment.filter(pl.col("band").is_not_null())
+            if estimated and band.height:
+                dates = band.get_column("reference_date").to_list()
+                upper = (band.get_column("share") + band.get_column("band")).to_list()
+                lower = (band.get_column("share") - band.get_column("band")).clip(0).to_list()
+                width = band.get_column("band").max()
+                fig.add_trace(
+                    go.Scatter(
+                        x=dates + dates[::-1], y=upper + lower[::-1], fill="toself",
+                        fillcolor=BAND_FILL, line={"width": 0}, mode="lines",
+                        name=f"Unsicherheit der Schätzung (bis ± {fmt_number(width, 1)} "
+                        "Prozentpunkte)",
+                        legendgroup="band", showlegend=not any(
+                            t.legendgroup == "band" for t in fig.data),
+                        hoverinfo="skip",
+                    )
+                )
+            fig.add_trace(
+                go.Scatter(
+                    x=segment.get_column("reference_date").to_list(),
+                    y=segment.get_column("share").to_list(),
+                    name=label,
+                    legendgroup=label,
+                    showlegend=number == 0,
+                    mode="lines+markers",
+                    line={"color": colour, "width": 3, "dash": "dash" if estimated else "solid"},
+                    # open symbols draw their outline in marker.color
+                    marker={"size": 8, "color": colour, "line": {"color": colour, "width": 2},
+                            "symbol": "circle-open" if estimated else "circle"},
+                    customdata=_band_text(segment),
+                    hovertemplate=_hover(label, status, band=estimated),
+                )
             )
-        )
         used.append((frame.get_column("source")[0], frame))
-        if projection and frame.height >= 2:
-            projected = metrics.project(frame)
+        last_segment = segments[-1]
+        if projection and last_segment.height >= 2:
+            projected = metrics.project(last_segment)
             if projected.height:
-                last = frame.sort("reference_date").tail(1)
-                joined = pl.concat([last, projected])
+                last = last_segment.tail(1)
+                joined = pl.concat([last, projected], how="diagonal_relaxed")
                 fig.add_trace(
                     go.Scatter(
                         x=joined.get_column("reference_date").to_list(),
@@ -123,22 +177,26 @@ def trend_chart(
         source = municipal.get_column("source")[0]
         estimated = SOURCES[source].status == ESTIMATED
         label = f"{name} (geschätzt)" if estimated else f"{name} (amtlich)"
-        if source != "zensus2022":
+        if source not in ANCHOR_SOURCES:
             line(municipal, label, AREA_COLOURS["Gemeinde"], estimated=estimated)
-        zensus = rows.filter((pl.col("source") == "zensus2022") & pl.col("share").is_not_null())
-        if zensus.height:
+        for anchor, symbol in ANCHOR_SOURCES.items():
+            points = rows.filter((pl.col("source") == anchor) & pl.col("share").is_not_null())
+            if points.height == 0:
+                continue
+            anchor_label = f"{name}: {SOURCES[anchor].label} (amtlich)"
             fig.add_trace(
                 go.Scatter(
-                    x=zensus.get_column("reference_date").to_list(),
-                    y=zensus.get_column("share").to_list(),
-                    name=f"{name}: Zensus 2022",
+                    x=points.get_column("reference_date").to_list(),
+                    y=points.get_column("share").to_list(),
+                    name=anchor_label,
                     mode="markers",
-                    marker={"size": 13, "symbol": "diamond", "color": AREA_COLOURS["Gemeinde"],
+                    marker={"size": 13, "symbol": symbol, "color": AREA_COLOURS["Gemeinde"],
                             "line": {"color": "black", "width": 1}},
-                    hovertemplate=_hover(f"{name}: Zensus 2022", "amtlich"),
+                    customdata=[date_label(anchor, d) for d in points.get_column("reference_date")],
+                    hovertemplate=f"{anchor_label}<br>%{{customdata}}: %{{y:.1f}} %<extra></extra>",
                 )
             )
-            used.append(("zensus2022", zensus))
+            used.append((anchor, points))
     for area, role in ((kreis, "Kreis"), (land, "Land")):
         if area == ags and level != role:
             continue
@@ -146,6 +204,12 @@ def trend_chart(
         if area_series.height:
             label = f"{area_series.get_column('name')[0]} (Regionalatlas)"
             line(area_series.sort("reference_date"), label, AREA_COLOURS[role], estimated=False)
+    for day in sorted(breaks):
+        fig.add_shape(type="line", xref="x", yref="paper", x0=day, x1=day, y0=0, y1=1,
+                      line={"color": "#444444", "width": 1.5, "dash": "longdash"})
+        fig.add_annotation(x=day, xref="x", y=1, yref="paper", yanchor="bottom",
+                           text=f"Bruch: Basis {basis_label_at(day)}", showarrow=False,
+                           font={"size": 11, "color": "#333333"}, bgcolor="white")
     published = rows.filter(
         pl.col("source").is_in(PUBLISHED_SOURCES) & pl.col("share").is_not_null()
     )
@@ -374,12 +438,21 @@ def key_figure_rows(pop: pl.DataFrame, ags: str) -> list[tuple[str, str, str]]:
                      zensus))
     if f["latest_share"] is not None:
         estimated = f["series_status"] == ESTIMATED
-        note = SOURCES[f["series_source"]].label + f", {fmt_date(f['latest_date'])}"
+        note = SOURCES[f["latest_source"]].label + f", {f['latest_label']}"
         suffix = " (geschätzt)" if estimated else ""
-        rows.append((f"Ausländeranteil zuletzt{suffix}", fmt_percent(f["latest_share"]), note))
+        value = fmt_percent(f["latest_share"])
+        if estimated and f["latest_band"] is not None:
+            value += f" ± {fmt_number(f['latest_band'], 1)} PP"
+        rows.append((f"Ausländeranteil zuletzt{suffix}", value, note))
         if f["change_points"] is not None and f["change_start"] != f["latest_date"]:
-            rows.append((f"Veränderung seit {f['change_start'].year}{suffix}",
-                         fmt_points(f["change_points"]), note))
+            since = ("Zensus 2011" if f["change_start_source"] == "zensus2011"
+                     else str(f["change_start"].year))
+            change_note = f"{SOURCES[f['change_start_source']].label}, {f['change_start_label']}"
+            change_note += f" → {note}"
+            if f["change_break"]:
+                change_note += "; Reihenbruch: neue Bevölkerungsbasis Zensus 2022"
+            rows.append((f"Veränderung seit {since}{suffix}",
+                         fmt_points(f["change_points"]), change_note))
         if f["projection_2029"] is not None:
             rows.append((f"Projektion 2029 (linear){suffix}", fmt_percent(f["projection_2029"]),
                          note + "; Projektion, keine Prognose"))
@@ -437,10 +510,10 @@ def overview_figure(pop: pl.DataFrame, *, sort: str = "name", title: str | None 
     columns = [list(col) for col in zip(*rows, strict=True)]
     fig = go.Figure(
         go.Table(
-            columnwidth=[3, 1.6, 1.8, 1.6, 0.8, 1.6, 1.6],
+            columnwidth=[3, 1.6, 1.8, 1.6, 0.8, 1.6, 1.6, 1.4],
             header={"values": header, "fill": {"color": AREA_COLOURS["Kreis"]},
                     "font": {"color": "white", "size": 13}, "align": "left"},
-            cells={"values": columns, "align": ["left", "left"] + ["right"] * 5, "height": 24,
+            cells={"values": columns, "align": ["left", "left"] + ["right"] * 6, "height": 24,
                    "font": {"size": 12},
                    "fill": {"color": [["#F4F6F8", "white"] * (len(rows) // 2 + 1)]}},
         )
@@ -450,11 +523,14 @@ def overview_figure(pop: pl.DataFrame, *, sort: str = "name", title: str | None 
         citation("gv_isys", table.get_column("population_date").max()),
         citation("zensus2022", pop.filter(pl.col("source") == "zensus2022")
                  .get_column("reference_date").max()),
-        *(citation(s, table.get_column("latest_date").max()) for s in latest_sources),
+        *(citation(s, table.filter(pl.col("latest_source") == s)
+                   .get_column("latest_date").max()) for s in latest_sources),
     ]
+    if "statistik_bw" in latest_sources:
+        lines.append(STATISTIK_BW_ASSUMPTION)
     if table.filter(pl.col("latest_status") == ESTIMATED).height:
-        lines.append("* geschätzt: Zensus-2022-Anteil der Gemeinde fortgeschrieben mit der "
-                     "Kreisentwicklung (Regionalatlas); keine amtliche Gemeindezahl.")
+        lines.append("* geschätzt: zwischen den amtlichen Gemeindewerten mit der "
+                     "Kreisentwicklung (Regionalatlas) geschätzt; keine amtliche Gemeindezahl.")
     sources = wrap_sources(lines)
     title = title or "Städte und Gemeinden im Landkreis Ludwigsburg"
     height = 110 + 24 * (len(rows) + 1) + 16 * (sources.count("<br>") + 1) + 40

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from workbench.formatting import fmt_date, fmt_int, fmt_percent, fmt_points
+from workbench.formatting import fmt_date, fmt_int, fmt_number, fmt_percent, fmt_points
 from workbench.reports.context import (
     ReportContext,
     apply_environment,
@@ -115,9 +115,14 @@ def _key_figures_other_kreis(ctx: ReportContext) -> None:
          f"{f['rank']} von {f['n']}" if f["rank"] is not None else "–", zensus],
     ]
     if f["latest_share"] is not None:
-        rows.append(["Ausländeranteil zuletzt (geschätzt)" if f["series_status"] == "geschätzt"
-                     else "Ausländeranteil zuletzt", fmt_percent(f["latest_share"]),
-                     f"Stand {fmt_date(f['latest_date'])}"])
+        estimated = f["series_status"] == "geschätzt"
+        value = fmt_percent(f["latest_share"])
+        if estimated and f["latest_band"] is not None:
+            value += f" ± {fmt_number(f['latest_band'])} Prozentpunkte"
+        stand = f["latest_label"] if f["latest_label"].startswith("Stand") else (
+            f"Stand {f['latest_label']}")
+        rows.append(["Ausländeranteil zuletzt (geschätzt)" if estimated
+                     else "Ausländeranteil zuletzt", value, stand])
     table(["Kennzahl", "Wert", "Quelle und Stand"], rows,
           "Geschätzte Werte sind als „geschätzt“ gekennzeichnet.", numeric={1})
 
@@ -126,16 +131,23 @@ def _key_figures_other_kreis(ctx: ReportContext) -> None:
 # 2. Bevölkerung und Ausländeranteil
 # ------------------------------------------------------------------------------------------
 
+# Population sources the section's charts and tables never show (kept out of the source table).
+_NOT_SHOWN = {"inkar", "regionalstatistik2011"}
+
+
 def _cite_population(ctx: ReportContext) -> None:
     """Record every population source (and its latest Stand) shown for this area."""
     import polars as pl
 
+    from workbench.metrics import date_label
+
     pop = ctx.population()
-    rows = pop.filter(pl.col("ags").is_in([ctx.ags, ctx.ags[:5], ctx.ags[:2]]))
+    rows = pop.filter(pl.col("ags").is_in([ctx.ags, ctx.ags[:5], ctx.ags[:2]])
+                      & ~pl.col("source").is_in(list(_NOT_SHOWN)))
     for source, date in (
         rows.group_by("source").agg(pl.col("reference_date").max()).sort("source").iter_rows()
     ):
-        ctx.cite(source, fmt_date(date))
+        ctx.cite(source, date_label(source, date))
 
 
 def bevoelkerung(ctx: ReportContext) -> None:
@@ -161,14 +173,24 @@ def bevoelkerung(ctx: ReportContext) -> None:
           "Geschätzte Werte sind als „geschätzt“ gekennzeichnet.", numeric={1})
     heading("Entwicklung im Vergleich zu Landkreis und Land", level=3)
     show_figure(ctx, popfig.trend_chart(pop, ctx.ags))
-    note("Gestrichelte Linien und offene Punkte: geschätzte Werte (jährliche Ausländeranteile "
-         "je Gemeinde werden amtlich nicht veröffentlicht). Gepunktet: lineare Projektion.")
+    note(TREND_NOTE)
     heading("Rang unter den 39 Städten und Gemeinden", level=3)
     show_figure(ctx, popfig.ranking_chart(pop, ctx.ags))
     heading("Karte des Landkreises", level=3)
     show_figure(ctx, popfig.choropleth_map(pop, ctx.ags))
     _cite_population(ctx)
     ctx.cite("geo", "Gebietsstand der Geometrien")
+
+
+TREND_NOTE = (
+    "Amtliche Gemeindewerte: Quadrat = Zensus 2011 (09.05.2011), Raute = Zensus 2022 "
+    "(15.05.2022), Dreieck = Statistik BW (Stand 2025; ohne Stichtag, für das Diagramm dem "
+    "31.12.2024 zugeordnet – Annahme, nicht aus der Quelle). Gestrichelte Linien und offene "
+    "Punkte: geschätzte Werte, hell hinterlegt ihre Unsicherheit (± Prozentpunkte aus dem "
+    "Rückblick-Test). Senkrechte Linie: Reihenbruch, ab dem Zensus 2022 gilt eine neue "
+    "Bevölkerungsbasis – Werte davor und danach sind nur eingeschränkt vergleichbar. "
+    "Gepunktet: lineare Projektion (keine Prognose)."
+)
 
 
 def kreis_uebersicht(ctx: ReportContext) -> None:
@@ -184,16 +206,19 @@ def kreis_uebersicht(ctx: ReportContext) -> None:
     for r in overview.iter_rows(named=True):
         latest = fmt_percent(r["share_latest"])
         if r.get("latest_status") == "geschätzt" and r["share_latest"] is not None:
+            band = r.get("latest_band")
+            latest += f" ± {fmt_number(band)}" if band is not None else ""
             latest += " (geschätzt)"
         rows.append([r["name"], r["ags"], fmt_int(r["population"]), fmt_percent(r["share_zensus"]),
                      str(r["rank"]) if r["rank"] is not None else "–",
                      fmt_points(r["gap_kreis"]), latest,
-                     fmt_date(r["latest_date"]) if r.get("latest_date") else "–"])
+                     metrics.date_label(r["latest_source"], r["latest_date"])])
     table(["Gemeinde", "AGS", "Einwohner", "Ausländeranteil Zensus 2022", "Rang",
            "Abstand zum Kreis", "Ausländeranteil zuletzt", "Stand"], rows,
           "Quellen: Einwohner GV-ISys (Destatis); Ausländeranteil Zensus 2022 (15.05.2022); "
-          "zuletzt: Schätzung aus Zensus 2022 und Kreisentwicklung (geschätzt), sofern keine "
-          "amtliche Gemeindereihe vorliegt.", numeric={2, 3, 4, 5, 6})
+          "zuletzt: der jüngste Wert je Gemeinde – amtlich (Statistik BW, Stand 2025, oder "
+          "eine amtliche Gemeindereihe) oder geschätzt (± Prozentpunkte: Unsicherheit aus dem "
+          "Rückblick-Test).", numeric={2, 3, 4, 5, 6})
     show_figure(ctx, popfig.ranking_chart(pop))
     show_figure(ctx, popfig.choropleth_map(pop))
     show_figure(ctx, popfig.trend_chart(pop, ctx.ags))
@@ -532,13 +557,22 @@ def datenquellen(ctx: ReportContext) -> None:
           "Nur Quellen, deren Werte oder Inhalte in diesem Bericht gezeigt werden. "
           "Stand = jüngster im Bericht verwendeter Stichtag der Quelle.")
     hinweise = []
-    if any(SOURCES[k].status == "geschätzt" for k in ctx.sources_used if k in SOURCES):
-        hinweise.append(
-            "Geschätzt: jährliche Ausländeranteile je Gemeinde werden amtlich nicht "
-            "veröffentlicht. " + SOURCES["schaetzung_zensus_regionalatlas"].concept)
+    if "schaetzung_zensus_regionalatlas" in ctx.sources_used:
+        from workbench.estimation import METHOD_TEXT
+
+        hinweise.append("Geschätzt – so wird gerechnet: " + METHOD_TEXT)
+    if "statistik_bw" in ctx.sources_used:
+        from workbench.population import STATISTIK_BW_ASSUMPTION
+
+        hinweise.append(STATISTIK_BW_ASSUMPTION)
     if "zensus2022" in ctx.sources_used:
-        hinweise.append("Zensus 2022: Kreis- und Landeswerte aus den Gemeindewerten berechnet "
-                        "(±0,05 Prozentpunkte Rundung).")
+        hinweise.append("Zensus 2022: Kreis- und Landeswerte sind aus den Gemeindewerten "
+                        "berechnet (±0,05 Prozentpunkte Rundung), außer wo die Ausländerzahl "
+                        "jeder Gemeinde vorliegt (Landkreis Ludwigsburg: 97.824 von 528.576).")
+    if {"zensus2011", "zensus2022"} <= set(ctx.sources_used) or (
+            "schaetzung_zensus_regionalatlas" in ctx.sources_used):
+        hinweise.append("Reihenbruch: Zensus 2011 und Zensus 2022 setzen die Bevölkerungszahlen "
+                        "jeweils neu fest; Reihen werden an diesen Stellen nicht verbunden.")
     hinweise += list(dict.fromkeys(ctx.notes))
     hinweise += ctx.assumptions_shown
     if hinweise:
