@@ -307,12 +307,15 @@ def key_figures(
     figures["zensus_date"] = zensus["reference_date"] if zensus else None
     figures["zensus_status"] = zensus["status"] if zensus else None
     figures.update(
-        {"kreis_zensus_share": None, "land_zensus_share": None, "gap_kreis": None,
+        {"kreis_zensus_share": None, "kreis_zensus_status": None, "land_zensus_share": None,
+         "gap_kreis": None,
          "gap_land": None, "rank": None, "n": None}
     )
     if zensus:
         g = gaps(pop, ags, zensus["reference_date"], ZENSUS, kreis=kreis, land=land)
+        kreis_row = value_at(pop, kreis, zensus["reference_date"], ZENSUS)
         figures.update(
+            kreis_zensus_status=kreis_row["status"] if kreis_row else None,
             kreis_zensus_share=g["share_kreis"], land_zensus_share=g["share_land"],
             gap_kreis=g["gap_kreis"] if ags != kreis else None, gap_land=g["gap_land"],
         )

@@ -58,10 +58,15 @@ def overview_export_frame(pop: pl.DataFrame) -> pl.DataFrame:
     labels = dict(metrics.OVERVIEW_LABELS)
     labels.setdefault("population_date", "Einwohner Stand")
     labels.setdefault("latest_source", "Quelle Anteil zuletzt")
+    labels.setdefault("latest_band", "Unsicherheit der Schätzung (± Prozentpunkte)")
     table = table.with_columns(
+        # "Stand 2025" for a source without a Stichtag: never a made-up date in the file.
+        pl.struct("latest_source", "latest_date").map_elements(
+            lambda r: metrics.date_label(r["latest_source"], r["latest_date"]),
+            return_dtype=pl.String).alias("latest_date"),
         pl.col("latest_source").replace_strict(
             {k: v.label for k, v in SOURCES.items()}, default=pl.col("latest_source")
-        )
+        ),
     )
     return table.rename({c: labels.get(c, c) for c in table.columns})
 
@@ -265,12 +270,11 @@ class AuslaenderanteilDashboard:
         zensus_date = (
             self.pop.filter(pl.col("source") == MAP_SOURCE).get_column("reference_date").max()
         )
-        estimated = table.get_column("latest_status").eq(ESTIMATED).any()
         latest_date = table.get_column("latest_date").max()
+        latest_sources = table.get_column("latest_source").drop_nulls().unique().sort()
         note = (
             f"Quellen: {citation('gv_isys')}; {citation(MAP_SOURCE, fmt_date(zensus_date))}"
-            f"; Anteil zuletzt: {citation(table.get_column('latest_source')[0])}"
-            + (" – geschätzt" if estimated else "")
+            "; Anteil zuletzt: " + "; ".join(citation(s) for s in latest_sources)
         )
         self.source_note = note
         stem = (
@@ -302,8 +306,10 @@ class AuslaenderanteilDashboard:
                 f'<td class="num">{fmt_percent(row["share_zensus"])}</td>',
                 f'<td class="num">{fmt_int(row["rank"])}</td>',
                 f'<td class="num">{fmt_points_short(row["gap_kreis"])}</td>',
-                f'<td class="num">{fmt_percent(row["share_latest"])}</td>',
-                f"<td>{fmt_date(row['latest_date'])}</td>",
+                f'<td class="num">{fmt_percent(row["share_latest"])}'
+                + (f" ± {fmt_number(row['latest_band'])}" if est and row["latest_band"] else "")
+                + "</td>",
+                f"<td>{metrics.date_label(row['latest_source'], row['latest_date'])}</td>",
                 f"<td>{html.escape(row['latest_status'] or '')}{'' if est else ''}</td>",
             ]
             rows.append(f'<tr data-ags="{row["ags"]}">{"".join(cells)}</tr>')
@@ -414,12 +420,22 @@ class AuslaenderanteilDashboard:
         ]
         if f["latest_share"] is not None:
             est = f["series_status"] == ESTIMATED
-            label = SOURCES[f["series_source"]].label
+            label = SOURCES[f["latest_source"]].label
+            since = ("Zensus 2011" if f["change_start_source"] == "zensus2011"
+                     else str(f["change_start"].year))
+            latest = fmt_percent(f["latest_share"])
+            if est and f["latest_band"] is not None:
+                latest += f" ± {fmt_number(f['latest_band'])} PP"
+            when = (f"am {f['latest_label']}" if f["latest_label"][:1].isdigit()
+                    else f"({f['latest_label']})")
+            note = f"{label}: {latest} {when}"
+            if f["change_break"]:
+                note += "; Reihenbruch Zensus 2022 (neue Bevölkerungsbasis)"
             parts.append(
                 kpi(
-                    f"Veränderung seit {f['change_start'].year}" + (" (geschätzt)" if est else ""),
+                    f"Veränderung seit {since}" + (" (geschätzt)" if est else ""),
                     fmt_points(f["change_points"]).replace(" Prozentpunkte", " PP"),
-                    f"{label}: {fmt_percent(f['latest_share'])} am {fmt_date(f['latest_date'])}",
+                    note,
                     "change",
                 )
             )

@@ -301,7 +301,8 @@ def ranking_chart(
     if kreis_row is not None:
         fig.add_vline(
             x=kreis_row["share"], line={"color": AREA_COLOURS["Kreis"], "dash": "dash", "width": 2},
-            annotation_text=f"Landkreis {fmt_percent(kreis_row['share'])}",
+            annotation_text=f"Landkreis {fmt_percent(kreis_row['share'])}"
+            + (" (berechnet)" if kreis_row["status"] == ESTIMATED else ""),
             annotation_position="top",
         )
     fig.update_xaxes(title_text=SHARE_AXIS, ticksuffix=" %", rangemode="tozero")
@@ -428,8 +429,9 @@ def key_figure_rows(pop: pl.DataFrame, ags: str) -> list[tuple[str, str, str]]:
     if f["zensus_share"] is not None:
         rows.append(("Ausländeranteil", fmt_percent(f["zensus_share"]), zensus))
     if f["kreis_zensus_share"] is not None and f["level"] == "Gemeinde":
+        computed = f["kreis_zensus_status"] == ESTIMATED
         rows.append(("Ausländeranteil Landkreis (Zensus)", fmt_percent(f["kreis_zensus_share"]),
-                     zensus + " (aus Gemeindewerten berechnet)"))
+                     zensus + (" (aus Gemeindewerten berechnet)" if computed else "")))
         rows.append(("Abstand zum Landkreis", fmt_points(f["gap_kreis"]), zensus))
     if f["gap_land"] is not None:
         rows.append(("Abstand zu Baden-Württemberg", fmt_points(f["gap_land"]), zensus))

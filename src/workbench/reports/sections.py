@@ -108,7 +108,8 @@ def _key_figures_other_kreis(ctx: ReportContext) -> None:
          f"GV-ISys, Stand {fmt_date(f['population_date'])}" if f["population_date"] else "–"],
         ["Ausländeranteil", fmt_percent(f["zensus_share"]), zensus],
         ["Ausländeranteil im Kreis", fmt_percent(f["kreis_zensus_share"]),
-         zensus + " (aus Gemeindewerten berechnet)"],
+         zensus + (" (aus Gemeindewerten berechnet)"
+                   if f["kreis_zensus_status"] == "geschätzt" else "")],
         ["Abstand zum Kreis", fmt_points(f["gap_kreis"]), zensus],
         ["Abstand zu Baden-Württemberg", fmt_points(f["gap_land"]), zensus],
         ["Rang im Kreis (1 = höchster Anteil)",
