@@ -21,6 +21,7 @@ All settings are traits of :class:`WorkbenchVoila` (and the kernel manager), set
 
 from __future__ import annotations
 
+import asyncio
 import html
 import inspect
 import os
@@ -164,6 +165,8 @@ class WorkbenchKernelManager(AsyncMappingKernelManager):
         self._starting: dict[str, bool] = {}  # kernel id -> started for the pool
         self._visitor_notebook: dict[str, str] = {}  # kernel id -> notebook (non-pool starts)
         self.reservations: set[Reservation] = set()
+        # pool tasks popped for a visitor before their kernel was ready -> notebook
+        self.claimed_pool_tasks: dict[asyncio.Task, str] = {}
 
     # ---- counting --------------------------------------------------------------------
     async def start_kernel(self, *args, **kwargs):
@@ -198,6 +201,13 @@ class WorkbenchKernelManager(AsyncMappingKernelManager):
                     waiting += 1
                 elif not task.cancelled() and task.exception() is None:
                     in_pool.add(task.result()["kernel_id"])
+        visitors = Counter(r.notebook for r in self.reservations)
+        for task, nb in list(self.claimed_pool_tasks.items()):
+            if task.done():  # its kernel is counted below (handed out, not in a pool)
+                del self.claimed_pool_tasks[task]
+            else:
+                waiting += 1
+                visitors[nb] += 1
         # pool tasks already inside start_kernel are in `live`
         waiting = max(0, waiting - sum(self._starting.values()))
         pool_notebook = {
@@ -205,7 +215,6 @@ class WorkbenchKernelManager(AsyncMappingKernelManager):
             for nb, data in getattr(self, "notebook_data", {}).items()
             for kid in data.get("kernel_ids", ())
         }
-        visitors = Counter(r.notebook for r in self.reservations)
         for kid in live - in_pool:
             nb = self._visitor_notebook.get(kid) or pool_notebook.get(kid)
             if nb is not None:
@@ -387,7 +396,13 @@ class AdmittingVoilaHandler(TornadoVoilaHandler):
     def should_use_rendered_notebook(self, *args, **kwargs):
         use = super().should_use_rendered_notebook(*args, **kwargs)
         if use and self.reservation is not None:
-            self.reservation.release()  # the pool kernel popped next is a visitor kernel now
+            # The pool entry popped next (synchronously) is this visitor's kernel from now on;
+            # one still starting is counted through the kernel manager's claimed tasks.
+            km = self.kernel_manager
+            pool = getattr(km, "_pools", {}).get(self.reservation.notebook) or []
+            if pool and not pool[0].done() and hasattr(km, "claimed_pool_tasks"):
+                km.claimed_pool_tasks[pool[0]] = self.reservation.notebook
+            self.reservation.release()
         return use
 
     def on_finish(self) -> None:
