@@ -37,9 +37,9 @@ def test_trend_chart_marks_estimates_projection_and_sources(pop):
     kreis = by_name["Landkreis Ludwigsburg (Regionalatlas)"]
     assert kreis.line.dash == "solid" and kreis.line.color == AREA_COLOURS["Kreis"]
     assert "Baden-Württemberg (Regionalatlas)" in by_name
-    assert "Sachsenheim: Zensus 2022 (amtlich)" in by_name
-    assert "Sachsenheim: Zensus 2011 (amtlich)" in by_name
-    statistik = by_name["Sachsenheim: Statistik BW (Stand 2025) (amtlich)"]
+    assert "Zensus 2022, amtlich" in by_name
+    assert "Zensus 2011, amtlich" in by_name
+    statistik = by_name["Statistik BW (Stand 2025), amtlich"]
     assert list(statistik.y) == [18.6] and list(statistik.customdata) == ["Stand 2025"]
     assert "Stadt Sachsenheim (Melderegister)" in by_name
     dotted = [t for t in fig.data if t.line and t.line.dash == "dot"]

@@ -38,6 +38,7 @@ SHARE_AXIS = "Ausländeranteil in %"
 # Official municipal points and their marker symbols (each its own trace and source).
 ANCHOR_SOURCES = {"zensus2011": "square", "zensus2022": "diamond", "statistik_bw": "triangle-up"}
 BAND_FILL = "rgba(213, 94, 0, 0.15)"  # the Gemeinde colour, light
+LEGEND_ROW_PX = 24  # one legend entry at font size 12
 # Light to dark blue: sequential and readable for the common colour-vision deficiencies.
 SEQUENTIAL = [[0.0, "#F2F7FB"], [0.5, "#6BAED6"], [1.0, "#08306B"]]
 
@@ -129,8 +130,7 @@ def trend_chart(
                     go.Scatter(
                         x=dates + dates[::-1], y=upper + lower[::-1], fill="toself",
                         fillcolor=BAND_FILL, line={"width": 0}, mode="lines",
-                        name=f"Unsicherheit der Schätzung (bis ± {fmt_number(width, 1)} "
-                        "Prozentpunkte)",
+                        name=f"Unsicherheit (bis ± {fmt_number(width, 1)} Prozentpunkte)",
                         legendgroup="band", showlegend=not any(
                             t.legendgroup == "band" for t in fig.data),
                         hoverinfo="skip",
@@ -179,24 +179,26 @@ def trend_chart(
         label = f"{name} (geschätzt)" if estimated else f"{name} (amtlich)"
         if source not in ANCHOR_SOURCES:
             line(municipal, label, AREA_COLOURS["Gemeinde"], estimated=estimated)
-        for anchor, symbol in ANCHOR_SOURCES.items():
-            points = rows.filter((pl.col("source") == anchor) & pl.col("share").is_not_null())
-            if points.height == 0:
-                continue
-            anchor_label = f"{name}: {SOURCES[anchor].label} (amtlich)"
-            fig.add_trace(
-                go.Scatter(
-                    x=points.get_column("reference_date").to_list(),
-                    y=points.get_column("share").to_list(),
-                    name=anchor_label,
-                    mode="markers",
-                    marker={"size": 13, "symbol": symbol, "color": AREA_COLOURS["Gemeinde"],
-                            "line": {"color": "black", "width": 1}},
-                    customdata=[date_label(anchor, d) for d in points.get_column("reference_date")],
-                    hovertemplate=f"{anchor_label}<br>%{{customdata}}: %{{y:.1f}} %<extra></extra>",
-                )
+    # The area's official census/Statistik BW points, each its own trace and source.
+    for anchor, symbol in ANCHOR_SOURCES.items():
+        points = rows.filter((pl.col("source") == anchor) & pl.col("share").is_not_null())
+        if points.height == 0:
+            continue
+        kind = "berechnet" if points.get_column("status")[0] == ESTIMATED else "amtlich"
+        anchor_label = f"{SOURCES[anchor].label}, {kind}"
+        fig.add_trace(
+            go.Scatter(
+                x=points.get_column("reference_date").to_list(),
+                y=points.get_column("share").to_list(),
+                name=anchor_label,
+                mode="markers",
+                marker={"size": 13, "symbol": symbol, "color": AREA_COLOURS[level],
+                        "line": {"color": "black", "width": 1}},
+                customdata=[date_label(anchor, d) for d in points.get_column("reference_date")],
+                hovertemplate=f"{anchor_label}<br>%{{customdata}}: %{{y:.1f}} %<extra></extra>",
             )
-            used.append((anchor, points))
+        )
+        used.append((anchor, points))
     for area, role in ((kreis, "Kreis"), (land, "Land")):
         if area == ags and level != role:
             continue
@@ -204,6 +206,18 @@ def trend_chart(
         if area_series.height:
             label = f"{area_series.get_column('name')[0]} (Regionalatlas)"
             line(area_series.sort("reference_date"), label, AREA_COLOURS[role], estimated=False)
+        if role == "Kreis" and area == ags:
+            # The Fortschreibung of a later day: same concept, other source – its own marker.
+            later = pop.filter((pl.col("ags") == area) & (pl.col("source") == "fortschreibung"))
+            if later.height:
+                label = f"{later.get_column('name')[0]}: {SOURCES['fortschreibung'].label}"
+                fig.add_trace(go.Scatter(
+                    x=later.get_column("reference_date").to_list(),
+                    y=later.get_column("share").to_list(), name=label, mode="markers",
+                    marker={"size": 12, "symbol": "hexagon", "color": AREA_COLOURS["Kreis"],
+                            "line": {"color": "black", "width": 1}},
+                    hovertemplate=_hover(label, "amtlich")))
+                used.append(("fortschreibung", later))
     for day in sorted(breaks):
         fig.add_shape(type="line", xref="x", yref="paper", x0=day, x1=day, y0=0, y1=1,
                       line={"color": "#444444", "width": 1.5, "dash": "longdash"})
@@ -240,11 +254,15 @@ def trend_chart(
     fig.update_xaxes(title_text="Stichtag (31.12. des Jahres)", tickformat="%Y",
                      tick0="2011-12-31", dtick="M24", tickangle=0)
     title = title or f"Ausländeranteil {name} im Vergleich"
-    fig = finish(fig, _sources_text(used), title=title, height=height)
+    sources = _sources_text(used)
+    # Tall enough that every legend entry fits beside the plot (no scrolling legend).
+    entries = sum(1 for t in fig.data if t.showlegend is not False)
+    needed = 80 + LEGEND_ROW_PX * entries + 62 + 16 * (sources.count("<br>") + 1)
+    fig = finish(fig, sources, title=title, height=max(height, needed))
     # Legend at the right: a top legend with five entries would run into the title.
     fig.update_layout(
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top",
-                "font": {"size": 12}},
+                "font": {"size": 12}, "tracegroupgap": 0},
         margin={"r": 20},
     )
     return fig

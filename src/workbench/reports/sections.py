@@ -143,8 +143,11 @@ def _cite_population(ctx: ReportContext) -> None:
     from workbench.metrics import date_label
 
     pop = ctx.population()
-    rows = pop.filter(pl.col("ags").is_in([ctx.ags, ctx.ags[:5], ctx.ags[:2]])
-                      & ~pl.col("source").is_in(list(_NOT_SHOWN)))
+    own = pl.col("ags") == ctx.ags
+    # Of the larger areas a report shows only the Regionalatlas line and the Zensus value.
+    larger = pl.col("ags").is_in([a for a in (ctx.ags[:5], ctx.ags[:2]) if a != ctx.ags]) & (
+        pl.col("source").is_in(["regionalatlas", "zensus2022"]))
+    rows = pop.filter((own | larger) & ~pl.col("source").is_in(list(_NOT_SHOWN)))
     for source, date in (
         rows.group_by("source").agg(pl.col("reference_date").max()).sort("source").iter_rows()
     ):
