@@ -55,6 +55,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench import paths
+from workbench.ids import InvalidIdError as InvalidIdError  # re-exported for callers
+from workbench.ids import check_traeger_id, is_traeger_id
 
 Kind = Literal["anzahl", "anteil", "meilenstein", "qualitativ"]
 Direction = Literal["hoeher_besser", "niedriger_besser"]
@@ -641,15 +643,19 @@ def parse_catalogue(text: str, file: str = "<text>") -> Catalogue:
 
 
 def catalogue_path(traeger_id: str, directory: Path | None = None) -> Path:
+    """``<catalogue_dir>/<traeger_id>.yaml``; the id is checked first (``InvalidIdError``:
+    ``./sachsenheim``, ``../x``, absolute paths, NUL … never become a path)."""
+    check_traeger_id(traeger_id)
     return (directory or paths.catalogue_dir()) / f"{traeger_id}.yaml"
 
 
 def list_traeger(directory: Path | None = None) -> list[str]:
-    """Ids of all catalogues (file stems), sorted."""
+    """Ids of all catalogues (file stems), sorted; files whose stem is not a valid Träger id
+    (``ids.TRAEGER_ID_PATTERN``) are not catalogues and are left out."""
     directory = directory or paths.catalogue_dir()
     if not directory.is_dir():
         return []
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+    return sorted(p.stem for p in directory.glob("*.yaml") if is_traeger_id(p.stem))
 
 
 def load_catalogue(traeger_id: str, directory: Path | None = None) -> Catalogue:

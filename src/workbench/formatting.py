@@ -73,3 +73,43 @@ def fmt_date(value: dt.date | None) -> str:
 
 # Plotly layout settings that make every chart use German separators (decimal ",", thousands ".").
 PLOTLY_SEPARATORS = ",."
+
+
+# Control characters from files must never reach the terminal raw: ESC starts ANSI sequences
+# (colours, cursor moves, window titles, OSC 8 links), CR/BS overwrite what was printed,
+# bidi overrides reorder text. C0 (incl. TAB/LF/CR), DEL, C1 and the bidi/zero-width format
+# characters are shown as visible escapes (``\x1b``, ``\n``, ``\u202e``).
+_CONTROL_NAMES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_FORMAT_CONTROLS = frozenset(
+    "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _CONTROL_NAMES:
+        return _CONTROL_NAMES[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def escape_control(value: object) -> str:
+    """Text safe to print on a terminal: control characters as visible escapes.
+
+    ``"a\\x1b[31mb"`` -> ``'a\\\\x1b[31mb'`` (shown as ``a\\x1b[31mb``). Use it for every value
+    the CLI echoes that came from a file or a user (names, cells, problems, error messages).
+    """
+    text = str(value)
+    if text.isprintable() and not _FORMAT_CONTROLS.intersection(text):
+        return text  # fast path: nothing to escape
+    return "".join(
+        _escape_char(ch)
+        if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in _FORMAT_CONTROLS
+        else ch
+        for ch in text
+    )
+
+
+def escape_lines(text: object) -> str:
+    """:func:`escape_control` per line: keeps the line breaks of a multi-line message."""
+    return "\n".join(escape_control(line) for line in str(text).split("\n"))

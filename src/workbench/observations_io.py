@@ -47,7 +47,17 @@ from typing import Any
 import polars as pl
 
 from workbench import paths
+from workbench.excel_safety import (
+    EXCEL_MAX_CELL_CHARS,
+    EXCEL_MAX_ROWS,
+    ExcelCut,
+    cut_text,
+    cuts_summary,
+    neutralise_cell,
+    unneutralise_cell,
+)
 from workbench.formatting import fmt_date
+from workbench.ids import check_traeger_id
 from workbench.store import (
     IndicatorSpec,
     ObservationStore,
@@ -325,7 +335,10 @@ def read_observations(
         if pos is None or pos >= len(cells):
             return None
         value = cells[pos]
-        return value.strip() if value is not None else None
+        if value is None:
+            return None
+        # An exported CSV prefixes formula-like text with ' (excel_safety); take it off again.
+        return unneutralise_cell(value.strip()).strip() or None
 
     excel = sheet.kind == "xlsx"
     rows: list[dict[str, Any]] = []
@@ -597,6 +610,7 @@ def export_observations(
     traeger_id: str | None = None,
     fmt: str | None = None,
     history: bool = False,
+    notices: list[str] | None = None,
 ) -> Path:
     """Write observations to ``out`` (xlsx or csv, from ``fmt`` or the suffix); atomic.
 
@@ -604,46 +618,128 @@ def export_observations(
     each with a two-line note naming the source and whether values are Beispieldaten, then the
     header in row 4. csv: ``;``, UTF-8 with BOM, decimal comma, dates 31.12.2025; current values,
     or every version with ``history=True``. Both can be re-imported.
+
+    Safe for Excel (``workbench.excel_safety``): CSV text cells that Excel would run as a
+    formula (``= + - @``, tab, CR at the start) get a leading ``'`` which the importer removes
+    again; numbers stay numbers. xlsx cells longer than 32 767 characters and rows beyond
+    1 048 576 are cut — said in the sheet („Gekürzt: …“), in a sheet „Gekürzt“ and, when a
+    list is passed as ``notices``, as German warning lines for the console.
     """
     out = Path(out)
+    if traeger_id is not None:
+        check_traeger_id(traeger_id)
     store = store or ObservationStore()
     fmt = (fmt or out.suffix.lstrip(".") or "xlsx").lower()
     current = store.current(traeger_id)
     if fmt == "csv":
         frame = store.history(traeger_id) if history else current
         with atomic_path(out) as tmp:
-            _write_csv(tmp, _export_rows(frame), EXPORT_COLUMNS)
+            found = _write_csv(tmp, _export_rows(frame), EXPORT_COLUMNS)
+        _excel_notices(out, found, notices, csv=True)
     elif fmt == "xlsx":
         sheets = [("Aktuelle Werte", current, "aktuelle Werte (letzte Version je Wert)"),
                   ("Verlauf", store.history(traeger_id), "alle Versionen (Korrekturverlauf)")]
         with atomic_path(out) as tmp:
-            _write_xlsx(tmp, [(name, _header_note(store, f, what), _export_rows(f))
-                              for name, f, what in sheets])
+            cuts = _write_xlsx(tmp, [(name, _header_note(store, f, what), _export_rows(f))
+                                     for name, f, what in sheets])
+        _excel_notices(out, cuts, notices)
     else:
         raise ValueError(f"Format „{fmt}“: erwartet xlsx oder csv")
     return out
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
+def _excel_notices(out: Path, cuts: list[ExcelCut], notices: list[str] | None, *,
+                   csv: bool = False) -> None:
+    """German console lines about what Excel's limits cut (xlsx) or would cut (csv)."""
+    if notices is None or not cuts:
+        return
+    if csv:
+        notices.append(
+            f"Warnung: {out.name} enthält Zellen oder Zeilen über den Grenzen von Excel "
+            "(32.767 Zeichen je Zelle, 1.048.576 Zeilen). Die CSV-Datei ist vollständig, "
+            "Excel zeigt beim Öffnen aber nur einen Teil: "
+            + "; ".join(c.describe() for c in cuts[:10])
+            + (f"; … und {len(cuts) - 10} weitere" if len(cuts) > 10 else "")
+        )
+        return
+    notices.append(f"Warnung: in {out.name} wurde für Excel gekürzt ({len(cuts)} Stelle"
+                   f"{'n' if len(cuts) != 1 else ''}, Liste im Tabellenblatt „Gekürzt“):")
+    notices.extend(f"  {c.describe()}" for c in cuts[:20])
+    if len(cuts) > 20:
+        notices.append(f"  … und {len(cuts) - 20} weitere")
+
+
+def _csv_cell(column: str, v: Any) -> Any:
+    """One CSV cell: dates German, numbers as numbers (never prefixed), text neutralised."""
+    if isinstance(v, dt.datetime):
+        return v.strftime("%d.%m.%Y %H:%M:%S")
+    if isinstance(v, dt.date):
+        return fmt_date(v)
+    if isinstance(v, float) or column == COL_VALUE:
+        return _de_number(v)
+    if v is None:
+        return ""
+    if isinstance(v, int):
+        return v
+    return neutralise_cell(str(v))
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str],
+               sheet: str = "CSV") -> list[ExcelCut]:
+    """Write the CSV (complete, nothing cut); return the cells/rows over Excel's limits."""
+    over: list[ExcelCut] = []
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
         writer.writerow(columns)
-        for r in rows:
+        for n, r in enumerate(rows, start=2):
             out = []
             for c in columns:
-                v = r.get(c)
-                if isinstance(v, dt.datetime):
-                    v = v.strftime("%d.%m.%Y %H:%M:%S")
-                elif isinstance(v, dt.date):
-                    v = fmt_date(v)
-                elif isinstance(v, float) or c == COL_VALUE:
-                    v = _de_number(v)
-                out.append("" if v is None else v)
+                v = _csv_cell(c, r.get(c))
+                if isinstance(v, str) and len(v) > EXCEL_MAX_CELL_CHARS:
+                    over.append(ExcelCut(sheet, n, c, len(v), EXCEL_MAX_CELL_CHARS))
+                out.append(v)
             writer.writerow(out)
+    if len(rows) + 1 > EXCEL_MAX_ROWS:
+        over.append(ExcelCut(sheet, None, None, len(rows) + 1, EXCEL_MAX_ROWS))
+    return over
+
+
+def _fit_sheet(sheet_name: str, note_lines: list[str], rows: list[dict[str, Any]],
+               columns: list[str]) -> tuple[list[str], list[dict[str, Any]], list[ExcelCut]]:
+    """Cut cells and rows to Excel's limits; a „Gekürzt: …“ line joins the sheet's note."""
+    # Rows above the data: note lines (plus one „Gekürzt“ line), a blank line, the header.
+    room = EXCEL_MAX_ROWS - (len(note_lines) + 1 + 2)
+    cuts: list[ExcelCut] = []
+    fitted: list[dict[str, Any]] = []
+    for i, row in enumerate(rows[:room]):
+        new = row
+        for c in columns:
+            v = row.get(c)
+            if isinstance(v, str) and len(v) > EXCEL_MAX_CELL_CHARS:
+                if new is row:
+                    new = dict(row)
+                new[c] = cut_text(v)
+                cuts.append(ExcelCut(sheet_name, i, c, len(v), EXCEL_MAX_CELL_CHARS))
+        fitted.append(new)
+    if len(rows) > room:
+        cuts.append(ExcelCut(sheet_name, None, None, len(rows), room))
+    lines = [cut_text(line) for line in note_lines]
+    n_lines = len(lines) + (1 if cuts else 0)
+    # Excel row (1-based) of the first data row: note lines, a blank line, the header.
+    offset = n_lines + 3 if n_lines else 2
+    cuts = [ExcelCut(c.sheet, c.row + offset if c.row is not None else None, c.column,
+                     c.original, c.kept) for c in cuts]
+    if cuts:
+        lines.append(cuts_summary(cuts, limit=3) + " – vollständige Liste im Tabellenblatt "
+                     "„Gekürzt“; vollständige Werte: CSV-Export")
+    return lines, fitted, cuts
 
 
 def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[dict[str, Any]]]],
-                columns: list[str] = EXPORT_COLUMNS, notes_sheet: list[str] | None = None) -> None:
+                columns: list[str] = EXPORT_COLUMNS,
+                notes_sheet: list[str] | None = None) -> list[ExcelCut]:
+    """Write the workbook; cells/rows over Excel's limits are cut and listed (returned, a
+    note line on the sheet and a sheet „Gekürzt“)."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path))
@@ -652,7 +748,10 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[dict[str, An
     date_fmt = wb.add_format({"num_format": "dd.mm.yyyy"})
     ts_fmt = wb.add_format({"num_format": "dd.mm.yyyy hh:mm:ss"})
     num_fmt = wb.add_format({"num_format": "#,##0.########"})
-    for sheet_name, note_lines, rows in sheets:
+    all_cuts: list[ExcelCut] = []
+    for sheet_name, raw_notes, raw_rows in sheets:
+        note_lines, rows, cuts = _fit_sheet(sheet_name, raw_notes, raw_rows, columns)
+        all_cuts.extend(cuts)
         ws = wb.add_worksheet(sheet_name)
         r0 = 0
         for line in note_lines:
@@ -673,7 +772,7 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[dict[str, An
                 elif isinstance(v, int | float):
                     ws.write_number(i, j, v, num_fmt)
                 else:
-                    ws.write_string(i, j, str(v))
+                    ws.write_string(i, j, str(v))  # text, never a formula
         widths = {COL_TRAEGER: 14, COL_INDICATOR: 28, COL_PERIOD: 12, COL_NOTE: 30,
                   COL_SOURCE: 30, COL_COMMENT: 30, "Maßnahme": 40, "Indikator": 50,
                   "Erfasst am (UTC)": 19, "Handlungsfeld": 24}
@@ -686,7 +785,16 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[dict[str, An
         ws.set_column(0, 0, 110)
         for i, line in enumerate(notes_sheet):
             ws.write_string(i, 0, line, bold if i == 0 else None)
+    if all_cuts:
+        ws = wb.add_worksheet("Gekürzt")
+        ws.set_column(0, 0, 110)
+        ws.write_string(0, 0, "Gekürzt: für die Grenzen von Excel (32.767 Zeichen je Zelle, "
+                        "1.048.576 Zeilen je Tabellenblatt) gekürzte Werte. Vollständig im "
+                        "CSV-Export (workbench export-observations --format csv).", bold)
+        for i, cut in enumerate(all_cuts[: EXCEL_MAX_ROWS - 1], start=1):
+            ws.write_string(i, 0, cut.describe())
     wb.close()
+    return all_cuts
 
 
 # --------------------------------------------------------------------------------------------
@@ -748,6 +856,7 @@ def write_template(traeger_id: str, out: str | Path) -> Path:
     indicator of the catalogue. The xlsx has a sheet „Hinweise“.
     """
     out = Path(out)
+    check_traeger_id(traeger_id)
     rows = template_rows(traeger_id)
     columns = [*TEMPLATE_COLUMNS, *TEMPLATE_EXTRA]
     with atomic_path(out) as tmp:

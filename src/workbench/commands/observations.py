@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from workbench.formatting import fmt_date, fmt_int
+from workbench.formatting import escape_control, fmt_date, fmt_int
 from workbench.validation import DataValidationError, format_problems
 
 
 def _fail(lines: list[str]) -> None:
     for line in lines:
-        click.echo(line, err=True)
+        click.echo(escape_control(line), err=True)  # values from files: no raw ESC/controls
     raise SystemExit(1)
 
 
@@ -58,7 +58,7 @@ def import_observations(file: Path, db: Path | None, user: str | None) -> None:
         _fail(
             [
                 f"Import abgebrochen – nichts gespeichert. {fmt_int(n)} Problem"
-                f"{'e' if n != 1 else ''} in {file.name}:",
+                f"{'e' if n != 1 else ''} in {escape_control(file.name)}:",
                 *("  " + line for line in format_problems(exc.problems, limit=200)),
             ]
         )
@@ -66,15 +66,25 @@ def import_observations(file: Path, db: Path | None, user: str | None) -> None:
         _fail([f"Import abgebrochen – nichts gespeichert (Datenbankfehler: {exc})"])
     except OSError as exc:
         _fail([f"Import abgebrochen – nichts gespeichert: {file} nicht lesbar ({exc.strerror})"])
+    except MemoryError:
+        _fail([f"Import abgebrochen – nichts gespeichert: {file.name} ist zu groß für den "
+               "Arbeitsspeicher (Grenzen: docs/eingabedaten-grenzen.md)"])
     click.echo(
-        f"{result.file}: {fmt_int(result.rows)} Werte gelesen, "
+        f"{escape_control(result.file)}: {fmt_int(result.rows)} Werte gelesen, "
         f"{fmt_int(result.new_versions)} neu gespeichert (neue Werte oder Korrekturen), "
         f"{fmt_int(result.unchanged)} unverändert, {fmt_int(result.skipped_empty)} leere "
         "Vorlagenzeilen übersprungen."
     )
     if result.ignored_columns:
-        click.echo("Hinweis: Spalten ignoriert: " + ", ".join(result.ignored_columns))
-    click.echo(f"Messwertspeicher: {store.path}")
+        click.echo("Hinweis: Spalten ignoriert: "
+                   + ", ".join(escape_control(c) for c in result.ignored_columns))
+    if result.markers:
+        shown = ", ".join(f"Zeile {r} „{m}“" for r, m in result.markers[:10])
+        extra = len(result.markers) - 10
+        more = f" und {fmt_int(extra)} weitere" if extra > 0 else ""
+        click.echo(f"Hinweis: {fmt_int(len(result.markers))} Zeile(n) mit Kennzeichen statt "
+                   f"Wert (x . - / = kein Wert) nicht gespeichert: {shown}{more}")
+    click.echo(f"Messwertspeicher: {escape_control(store.path)}")
 
 
 @click.command("export-observations")
@@ -92,7 +102,14 @@ def export_observations(traeger: str | None, fmt: str | None, history: bool,
                         template: str | None, out: Path, db: Path | None) -> None:
     """Messwerte (oder eine Erfassungsvorlage) nach Excel/CSV exportieren."""
     from workbench import catalogue, observations_io
+    from workbench.ids import InvalidIdError, check_traeger_id
 
+    for given in (traeger, template):
+        if given is not None:
+            try:
+                check_traeger_id(given)
+            except InvalidIdError as exc:
+                _fail([str(exc)])
     if fmt is not None and out.suffix.lower() not in ("", f".{fmt}"):
         _fail([f"--out {out.name} passt nicht zu --format {fmt} (Endung .{fmt} erwartet)"])
     if out.suffix.lower() not in (".xlsx", ".csv"):
@@ -113,12 +130,15 @@ def export_observations(traeger: str | None, fmt: str | None, history: bool,
         click.echo(f"Vorlage für „{template}“ mit {fmt_int(n)} Indikatoren geschrieben: {path}")
         return
     store = _open_store(db)
+    notices: list[str] = []
     try:
         path = observations_io.export_observations(out, store, traeger_id=traeger, fmt=fmt,
-                                                   history=history)
+                                                   history=history, notices=notices)
     except OSError as exc:
         _fail([f"Export nicht geschrieben: {out} ({exc.strerror}); eine vorhandene Datei "
                "bleibt unverändert"])
+    for line in notices:  # what Excel's limits cut (or would cut), German
+        click.echo(escape_control(line), err=True)
     current = store.current(traeger)
     if traeger is not None and current.height == 0:
         click.echo(f"Hinweis: keine Werte für Träger „{traeger}“ im Messwertspeicher "

@@ -73,6 +73,8 @@ def overview_export_frame(pop: pl.DataFrame) -> pl.DataFrame:
 
 def _csv_bytes(frame: pl.DataFrame, source_note: str) -> bytes:
     """German Excel CSV: ';' separator, decimal comma, UTF-8 with BOM, source as last line."""
+    from workbench.excel_safety import neutralise_expr
+
     text_cols = []
     for name, dtype in frame.schema.items():
         if dtype.is_float():
@@ -83,8 +85,10 @@ def _csv_bytes(frame: pl.DataFrame, source_note: str) -> bytes:
             )
         elif dtype == pl.Date:
             text_cols.append(pl.col(name).dt.strftime("%d.%m.%Y"))
-        else:
+        elif dtype.is_numeric():
             text_cols.append(pl.col(name).cast(pl.String))
+        else:  # text: formula-like cells neutralised for Excel (workbench.excel_safety)
+            text_cols.append(neutralise_expr(pl.col(name).cast(pl.String)).alias(name))
     body = frame.select(text_cols).write_csv(separator=";", null_value="")
     return ("\ufeff" + body + f"{source_note}\n").encode("utf-8")
 
