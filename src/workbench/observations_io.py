@@ -33,7 +33,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import math
 import os
 import re
@@ -91,8 +90,19 @@ KNOWN_COLUMNS = [*TEMPLATE_COLUMNS, *EXPORT_EXTRA_COLUMNS, *READABLE_COLUMNS]
 TEMPLATE_NAME = "messwerte_vorlage"
 SHEET_NAME = "Messwerte"
 
-_YES = {"ja", "j", "x", "erreicht", "erledigt", "yes", "true", "wahr"}
+# „x“ is NOT yes: in German statistics it is the secrecy marker (MARKERS below).
+_YES = {"ja", "j", "erreicht", "erledigt", "yes", "true", "wahr"}
 _NO = {"nein", "n", "nicht erreicht", "offen", "no", "false", "falsch"}
+# Official "no value" markers (Zeichenerklärung): a row with one of these in „Wert“ carries
+# no value – it is not stored (never as 0, never as a milestone status) and is reported.
+MARKERS = {
+    "x": "Tabellenfach gesperrt/geheim",
+    ".": "Zahlenwert unbekannt oder geheimzuhalten",
+    "-": "nichts vorhanden",
+    "/": "keine Angabe, Aussagewert eingeschränkt",
+    "…": "noch nicht verfügbar",
+    "...": "noch nicht verfügbar",
+}
 
 
 def _norm(name: str) -> str:
@@ -117,74 +127,58 @@ class _Sheet:
 
     rows: list[tuple[int, list[str | None]]]
     kind: str  # "csv" or "xlsx"
-
-
-def _decode(raw: bytes) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV (Trennzeichen-getrennt)" as Windows-1252.
-        return raw.decode("cp1252", errors="replace")
+    book: Any = None  # workbench.tabular.XlsxSheet for xlsx (merged ranges)
 
 
 def _read_csv(path: Path, problems: list[Problem]) -> _Sheet | None:
-    text = _decode(path.read_bytes())
-    if not text.strip():
+    """Strict, bounded CSV via :func:`workbench.tabular.read_csv_records`."""
+    from workbench import tabular
+
+    try:
+        table = tabular.read_csv_records(path, seps=(";", "\t", ","))
+    except DataValidationError as exc:
+        problems.extend(exc.problems)
+        return None
+    header_line = next((cells for _, cells in table.rows if any(c.strip() for c in cells)), [])
+    if not header_line:
         problems.append(Problem(path.name, None, None, None, "Datei ist leer"))
         return None
-    lines = text.splitlines()
-    header_line = next((line for line in lines if line.strip()), "")
-    if ";" in header_line:
-        sep = ";"
-    elif "\t" in header_line:
-        sep = "\t"
-    elif "," in header_line:
+    if table.sep == ",":
         problems.append(
             Problem(
                 path.name,
                 1,
                 None,
-                header_line[:80],
+                ",".join(header_line)[:80],
                 "Semikolon „;“ als Trennzeichen (gefunden: Komma). In Excel speichern als "
                 "„CSV UTF-8 (durch Trennzeichen getrennt)“ mit deutschen Ländereinstellungen",
             )
         )
         return None
-    else:
-        sep = ";"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    # Excel shows each CSV record as one row, also when a quoted cell spans lines.
-    rows = [(i, [c if c.strip() else None for c in rec]) for i, rec in enumerate(reader, 1)]
+    rows = [(i, [c if c.strip() else None for c in rec]) for i, rec in table.rows]
     return _Sheet(rows, "csv")
 
 
 def _read_xlsx(path: Path, problems: list[Problem]) -> _Sheet | None:
-    import fastexcel
+    """xlsx via :func:`workbench.tabular.read_xlsx` (bounded; hidden sheets with data,
+    formulas without results, error cells refused; date cells as dates, percent cells as the
+    percentage shown)."""
+    from workbench import tabular
 
     try:
-        reader = fastexcel.read_excel(path)
-        names = reader.sheet_names
-        sheet = SHEET_NAME if SHEET_NAME in names else 0
-        # skip_rows=0 keeps leading empty rows, so frame index + 1 is Excel's row number.
-        frame = reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0).to_polars()
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a user problem
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        problems.append(
-            Problem(path.name, None, None, None, f"lesbare Excel-Datei (.xlsx) – {text}")
-        )
+        book = tabular.read_xlsx(path, SHEET_NAME, track_numeric=True)
+        book.raise_errors()
+    except DataValidationError as exc:
+        problems.extend(exc.problems)
         return None
     rows = [
         (i, [None if c is None or not str(c).strip() else str(c) for c in rec])
-        for i, rec in enumerate(frame.iter_rows(), 1)
+        for i, rec in enumerate(book.rows, 1)
     ]
     if not any(any(c is not None for c in cells) for _, cells in rows):
         problems.append(Problem(path.name, None, None, None, "Datei ist leer"))
         return None
-    return _Sheet(rows, "xlsx")
+    return _Sheet(rows, "xlsx", book)
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,11 +209,12 @@ def parse_number(text: str, *, excel: bool = False) -> float | None:
 
 
 _DE_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
 def parse_date(text: str) -> dt.date | None:
-    """``31.12.2025``, ``2025-12-31`` or an xlsx date cell (``2025-12-31 00:00:00``).
+    """``31.12.2025``, ``2025-12-31`` or an xlsx date or date-time cell (``2025-12-31
+    14:30:00``: the date counts). The range check is :func:`date_problem`.
 
     Regexes instead of ``strptime``: 10x faster on a 20 000-row import.
     """
@@ -236,6 +231,67 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+def date_problem(day: dt.date) -> str | None:
+    """German expectation when ``day`` lies outside the sane range of
+    :class:`workbench.tabular.Limits` (01.01.1990 to the end of next year)."""
+    from workbench.tabular import LIMITS
+
+    if LIMITS.min_date <= day <= LIMITS.max_date():
+        return None
+    return f"ein Stichtag zwischen {LIMITS.date_range_text()} (Tippfehler im Jahr?)"
+
+
+# "1.500": thousands or decimal point? Never guessed (1.234,5 and 1.234.567 are unambiguous).
+_AMBIGUOUS_THOUSANDS = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
+_MAX_DIGITS = 15  # a float keeps 15 significant digits exactly
+
+
+def value_problem(text: str, *, numeric_cell: bool) -> str | None:
+    """German question/expectation for value text that must not be guessed."""
+    t = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not numeric_cell and _AMBIGUOUS_THOUSANDS.match(t):
+        whole = t.replace(".", "")
+        dec = t.replace(".", ",").rstrip("0").rstrip(",")
+        return (f"eine eindeutige Zahl – ist {t} {german_words(int(whole.lstrip('+-')))} "
+                f"({whole}) oder {dec}? Bitte ohne Tausenderpunkt eingeben ({whole}) oder mit "
+                f"Dezimalkomma ({dec})")
+    digits = sum(ch.isdigit() for ch in t.split("e")[0].split("E")[0])
+    if digits > _MAX_DIGITS:
+        return f"eine Zahl mit höchstens {_MAX_DIGITS} Stellen (Wert zu lang – Tippfehler?)"
+    return None
+
+
+_ONES = ["", "ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn",
+         "elf", "zwölf", "dreizehn", "vierzehn", "fünfzehn", "sechzehn", "siebzehn", "achtzehn",
+         "neunzehn"]
+_TENS = ["", "", "zwanzig", "dreißig", "vierzig", "fünfzig", "sechzig", "siebzig", "achtzig",
+         "neunzig"]
+
+
+def german_words(n: int) -> str:
+    """0 ≤ n < 1 000 000 in German words (1500 → „eintausendfünfhundert“)."""
+    if n == 0:
+        return "null"
+
+    def below_1000(k: int) -> str:
+        hundreds, rest = divmod(k, 100)
+        out = (_ONES[hundreds] + "hundert") if hundreds else ""
+        if rest < 20:
+            out += _ONES[rest]
+        else:
+            tens, ones = divmod(rest, 10)
+            out += (_ONES[ones] + "und" if ones else "") + _TENS[tens]
+        return out
+
+    thousands, rest = divmod(n, 1000)
+    words = (below_1000(thousands) + "tausend") if thousands else ""
+    words += below_1000(rest)
+    return words + ("s" if n % 100 == 1 else "")
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x9b]")
+
+
 # --------------------------------------------------------------------------------------------
 # Reading an observations file
 # --------------------------------------------------------------------------------------------
@@ -250,6 +306,8 @@ class ParsedFile:
     skipped_empty: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     sha256: str = ""
+    # Rows whose „Wert“ is an official marker (x . - / …): (row, marker); not stored.
+    markers: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_observations(
@@ -270,8 +328,10 @@ def read_observations(
     name = path.name
     if not path.is_file():
         raise DataValidationError([Problem(name, None, None, None, "Datei existiert nicht")])
-    raw = path.read_bytes()
-    if raw.startswith(b"PK\x03\x04"):
+    from workbench import tabular
+
+    raw = tabular.read_limited(path)  # size limit checked before reading
+    if raw.startswith(b"PK\x03\x04") or tabular.container_kind(raw[:8]) == "ole":
         sheet = _read_xlsx(path, problems)
     elif path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         if not raw:
@@ -308,6 +368,10 @@ def read_observations(
         )
         raise DataValidationError(problems)
     header_row, header_cells = sheet.rows[header_at]
+    if sheet.book is not None:
+        merged = sheet.book.merged_problems(header_row + 1)
+        if merged:
+            raise DataValidationError(merged)
     columns: dict[str, int] = {}
     ignored: list[str] = []
     for pos, cell in enumerate(header_cells):
@@ -344,6 +408,9 @@ def read_observations(
     rows: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, dt.date], int] = {}
     skipped = 0
+    markers: list[tuple[int, str]] = []
+    numeric_cells = sheet.book.numeric if sheet.book is not None else None
+    value_pos = columns.get(COL_VALUE)
     default_source = f"Import {name}"
     importer = user or default_user()
     known_traeger: dict[str, Any] = {}
@@ -358,6 +425,17 @@ def read_observations(
             skipped += 1  # untouched template row
             continue
         before = len(problems)
+        for pos, raw_cell in enumerate(cells):
+            if raw_cell is not None and _CONTROL_CHARS.search(raw_cell):
+                problems.append(Problem(
+                    name, row_no, header_cells[pos] if pos < len(header_cells) else None,
+                    raw_cell[:60], "Text ohne Steuerzeichen (z. B. Escape-Sequenzen)"))
+                break
+        if len(problems) > before:
+            continue
+        if value_text is not None and value_text.lower() in MARKERS:
+            markers.append((row_no, value_text.lower()))
+            continue
         extra = [c for c in cells[len(header_cells):] if c is not None]
         if extra:
             problems.append(Problem(
@@ -398,12 +476,21 @@ def read_observations(
         period = parse_date(period_text) if period_text else None
         if period is None:
             bad(COL_PERIOD, period_text or "", "ein Datum wie 31.12.2025 oder 2025-12-31")
+        elif (out_of_range := date_problem(period)) is not None:
+            bad(COL_PERIOD, period_text or "", out_of_range)
+            period = None
 
         value: float | None = None
         if value_text is not None:
             lowered = value_text.casefold()
             if spec is not None and spec.kind == "meilenstein" and lowered in _YES | _NO:
                 value = 1.0 if lowered in _YES else 0.0
+            elif (unclear := value_problem(
+                value_text,
+                numeric_cell=excel and numeric_cells is not None and value_pos is not None
+                and (row_no, value_pos + 1) in numeric_cells,
+            )) is not None:
+                bad(COL_VALUE, value_text, unclear)
             else:
                 value = parse_number(value_text, excel=excel)
                 if value is None:
@@ -445,9 +532,14 @@ def read_observations(
             }
         )
     if not problems and not rows:
+        marker_text = (
+            " – Kennzeichen statt Werten: " + ", ".join(
+                f"Zeile {r}: „{m}“ ({MARKERS[m]})" for r, m in markers[:5])
+            if markers else ""
+        )
         problems.append(
             Problem(name, None, COL_VALUE, None, "mindestens eine Zeile mit Wert oder Notiz "
-                    "(die Datei enthält keine Messwerte)")
+                    "(die Datei enthält keine Messwerte)" + marker_text)
         )
     if problems:
         raise DataValidationError(problems)
@@ -457,6 +549,7 @@ def read_observations(
         skipped_empty=skipped,
         ignored_columns=ignored,
         sha256=hashlib.sha256(raw).hexdigest(),
+        markers=markers,
     )
 
 
@@ -468,6 +561,7 @@ class ImportResult:
     unchanged: int  # rows equal to the current version (nothing written)
     skipped_empty: int  # template rows without value or note
     ignored_columns: list[str]
+    markers: list[tuple[int, str]] = field(default_factory=list)  # (row, marker), not stored
 
 
 def import_observations(
@@ -492,6 +586,7 @@ def import_observations(
         unchanged=len(parsed.rows) - written,
         skipped_empty=parsed.skipped_empty,
         ignored_columns=parsed.ignored_columns,
+        markers=parsed.markers,
     )
 
 

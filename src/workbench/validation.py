@@ -42,12 +42,25 @@ class Problem:
             parts.append(f"Spalte „{self.column}“")
         where = ", ".join(parts)
         if self.value is not None:
-            return f"{where}: Wert „{_short(self.value)}“ – erwartet: {self.expected}"
-        return f"{where}: {self.expected}"
+            text = f"{where}: Wert „{_short(self.value)}“ – erwartet: {self.expected}"
+        else:
+            text = f"{where}: {self.expected}"
+        return escape_control(text)
+
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_control(text: str) -> str:
+    """Make ``text`` safe for a terminal: line breaks as „⏎“, other control characters
+    (ANSI escape sequences, bidi overrides, …) as visible ``\\x1b``-style escapes."""
+    text = text.replace("\r\n", "⏎").replace("\n", "⏎")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                        else f"\\u{ord(m.group()):04x}", text)
 
 
 def _short(value: str, limit: int = 60) -> str:
-    value = value.replace("\n", "⏎")
+    value = escape_control(value)
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
@@ -100,6 +113,7 @@ FORMAT_LABELS: dict[str, str] = {
     "regionalstatistik_12411_03_03_4": "Regionalstatistik 12411-03-03-4 (GENESIS-CSV, Latin-1)",
     "regionalstatistik_12411_0015": "Regionalstatistik 12411-0015 (GENESIS-CSV, Latin-1)",
     "municipal_series": "Gemeindereihe Bevölkerung nach Nationalität (Vorlage)",
+    "observations": "Messwerte Integrationsmonitoring (Vorlage)",
     "published_figures": "Veröffentlichte Kennzahlen (CSV)",
     "geojson": "Gemeindegrenzen (GeoJSON)",
     "provenance": "Herkunftsnachweis (provenance.json)",
@@ -115,9 +129,12 @@ MUNICIPAL_HEADER = ("AGS", "Gemeinde", "Stichtag", "Bevölkerung insgesamt", "Au
 
 
 def _head_text(path: Path, n: int = 4096) -> str:
-    raw = path.read_bytes()[:n]
+    with open(path, "rb") as fh:
+        raw = fh.read(n)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace").lstrip("\ufeff")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -137,7 +154,8 @@ def detect_format(path: str | Path) -> str | None:
     name = path.name.lower()
     if name.endswith(".provenance.json"):
         return "provenance"
-    raw_head = path.read_bytes()[:8]
+    with open(path, "rb") as fh:
+        raw_head = fh.read(8)
     if raw_head.startswith(b"PK\x03\x04") or raw_head.startswith(b"\xd0\xcf\x11\xe0"):
         return _detect_excel(path)
     head = _head_text(path)
@@ -180,6 +198,8 @@ def detect_format(path: str | Path) -> str | None:
         cells = [c.strip().strip('"') for c in line.replace(",", ";").split(";")]
         if cells[:2] == ["AGS", "Gemeinde"] and "Stichtag" in cells:
             return "municipal_series"
+        if _is_observations_header(line.replace("\t", ";").split(";")):
+            return "observations"
     # Name-based fallback for damaged files (e.g. empty or wrong separator) so that the
     # loader can report *what* is wrong instead of "unknown format".
     return _detect_by_name(name)
@@ -236,24 +256,49 @@ def _detect_by_name(name: str) -> str | None:
 
 
 def _detect_excel(path: Path) -> str | None:
-    import fastexcel
+    from workbench import tabular
 
-    try:
-        reader = fastexcel.read_excel(path)
-    except Exception:  # noqa: BLE001 - unreadable workbook: fall back to the name
-        return _detect_by_name(path.name.lower())
-    for idx in range(min(len(reader.sheet_names), 3)):
+    for idx in range(3):
         try:
-            head = reader.load_sheet(idx, header_row=None, n_rows=20, dtypes="string").to_polars()
-        except Exception:  # noqa: BLE001 - empty sheet
-            continue
-        for row in head.iter_rows():
+            sheet = tabular.read_workbook_sheet(path, idx, stop_after_row=20)
+        except DataValidationError:
+            break  # unreadable or no such sheet: the loader/precheck reports why
+        for row in sheet.rows[:20]:
             cells = [str(c).strip() for c in row if c not in (None, "")]
             if cells[:1] == ["Satz-art"]:
                 return "gv_isys"
             if cells[:2] == ["AGS", "Gemeinde"]:
                 return "municipal_series"
+            if _is_observations_header(cells):
+                return "observations"
     return _detect_by_name(path.name.lower())
+
+
+def _is_observations_header(cells: list[str]) -> bool:
+    norm = {c.strip().casefold().replace("ä", "ae") for c in cells}
+    return {"traeger", "indikator-id", "stichtag"} <= norm
+
+
+def precheck(path: Path) -> None:
+    """Container-level checks before format detection (bounded; see :mod:`workbench.tabular`):
+    size limits, encrypted/renamed/truncated Excel files, text encodings. Raises
+    :class:`DataValidationError`."""
+    from workbench import tabular
+
+    suffix = path.suffix.lower()
+    is_json = suffix in (".json", ".geojson")
+    tabular.check_file(path, json_file=is_json)
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    kind = tabular.container_kind(head)
+    if kind == "ole":
+        tabular.check_ole(path, tabular.read_limited(path), expect_xls=suffix == ".xls")
+    elif kind == "zip" or suffix in (".xlsx", ".xlsm"):
+        tabular.read_xlsx(path, 0, stop_after_row=1)
+    elif suffix == ".xls":
+        raise tabular.fail(path.name, "eine Excel-97-Datei (.xls) – gefunden: keine Excel-Datei")
+    elif not is_json:
+        tabular.read_csv_text(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,6 +332,12 @@ def validate_path(
             result.format = _detect_by_name(path.name.lower())
             result.problems.append(Problem(path.name, None, None, None, "Datei ist leer"))
             return result
+        try:
+            precheck(path)
+        except DataValidationError as exc:
+            result.format = _detect_by_name(path.name.lower()) or fallback_format
+            result.problems.extend(exc.problems)
+            return result
         fmt = detect_format(path) or fallback_format
         result.format = fmt
         if fmt is None:
@@ -303,6 +354,8 @@ def validate_path(
             )
             return result
         loader = _loader_for(fmt)
+        if fmt == "observations":
+            loader = _validate_observations
         if loader is not None:
             try:
                 loaded = loader(path)
@@ -313,6 +366,12 @@ def validate_path(
             from workbench.provenance import checksum_problems
 
             result.problems.extend(checksum_problems(path))
+    except MemoryError:
+        result.problems.append(Problem(path.name, None, None, None, "Datei, die mit begrenztem "
+                                       "Arbeitsspeicher gelesen werden kann (zu groß)"))
+    except RecursionError:
+        result.problems.append(Problem(path.name, None, None, None, "Datei ohne zu tief "
+                                       "verschachtelte Strukturen"))
     except Exception as exc:  # noqa: BLE001 - never a traceback for a user's file
         result.problems.append(
             Problem(path.name, None, None, f"{type(exc).__name__}: {exc}", "lesbare Datei")
@@ -320,7 +379,15 @@ def validate_path(
     return result
 
 
+def _validate_observations(path: Path) -> object:
+    from workbench.observations_io import read_observations
+
+    return read_observations(path).rows
+
+
 def _count_rows(loaded: object) -> int | None:
+    if isinstance(loaded, list):
+        return len(loaded)
     if hasattr(loaded, "height"):
         return int(loaded.height)  # type: ignore[attr-defined]
     if isinstance(loaded, dict):

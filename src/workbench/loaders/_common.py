@@ -70,10 +70,19 @@ class Collector:
 
 
 def read_bytes(col: Collector) -> bytes:
-    if not col.path.exists():
-        col.file_problem("vorhandene Datei – Datei nicht gefunden")
+    """The whole file, after the size limit of :mod:`workbench.tabular` was checked."""
+    from workbench import tabular
+
+    json_file = col.path.suffix.lower() in (".json", ".geojson")
+    try:
+        raw = tabular.read_limited(col.path, json_file=json_file)
+    except DataValidationError as exc:
+        col.problems.extend(exc.problems)
+        raise col.fail() from None
+    if not json_file and tabular.container_kind(raw[:8]) != "other":
+        col.file_problem("eine Textdatei (CSV) – gefunden: eine Excel-/ZIP-Datei mit Endung "
+                         f"„{col.path.suffix}“")
         raise col.fail()
-    raw = col.path.read_bytes()
     if not raw.strip(b" \t\r\n\xef\xbb\xbf"):
         col.file_problem("Datei ist leer")
         raise col.fail()
@@ -88,7 +97,26 @@ def decode(raw: bytes, col: Collector, encoding: str) -> str:
     * Latin-1 expected but the file is valid UTF-8 with non-ASCII characters: the text would be
       garbled (``Ã¼`` for ``ü``) – reported once with the first affected line.
     * ``auto``: UTF-8 if it decodes, Latin-1 otherwise (for user files, which come both ways).
+
+    Before that, :func:`workbench.tabular.detect_encoding` refuses what no expectation can
+    repair (a BOM contradicting the body, two BOMs, UTF-8 and Windows-1252 mixed, binary data);
+    UTF-16 is accepted for ``auto`` and named as the wrong encoding otherwise.
     """
+    from workbench import tabular
+
+    try:
+        enc = tabular.detect_encoding(raw, col.file)
+    except DataValidationError as exc:
+        col.problems.extend(exc.problems)
+        raise col.fail() from None
+    if enc.codec.startswith("utf-16"):
+        if encoding == "auto":
+            return tabular.decode_text(raw, col.file)[0]
+        wanted = "UTF-8" if encoding == "utf-8" else "Latin-1 (ISO-8859-1)"
+        col.file_problem(f"{wanted}-kodierter Text – gefunden: {enc.name}. Bitte als „CSV UTF-8“ "
+                         "speichern" if encoding == "utf-8" else
+                         f"{wanted}-kodierter Text wie geliefert – gefunden: {enc.name}")
+        raise col.fail()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
         if encoding == "latin-1":
@@ -302,6 +330,9 @@ def to_int(
     values = pl.select(
         pl.when(ok).then(digits).otherwise(None).cast(pl.Int64, strict=False)
     ).to_series()
+    overflow = (ok & values.is_null()).fill_null(False)
+    col.rows(tmp.filter(overflow), display, "_v",
+             "ganze Zahl mit höchstens 18 Stellen (Wert zu groß – Tippfehler?)")
     if nonnegative:
         neg = (values < 0).fill_null(False)
         col.rows(tmp.filter(neg), display, "_v", "nicht-negative ganze Zahl")
@@ -419,18 +450,27 @@ def _show(value: object) -> str:
 
 
 def check_date_range(
-    frame: pl.DataFrame, column: str, col: Collector, *, display: str | None = None
+    frame: pl.DataFrame,
+    column: str,
+    col: Collector,
+    *,
+    display: str | None = None,
+    user: bool = False,
 ) -> None:
-    """Reference dates must lie between 1950 and today."""
+    """Reference dates of official files lie between 1950 and today; dates a user typed
+    (``user=True``) between :attr:`workbench.tabular.Limits.min_date` (01.01.1990) and today."""
+    from workbench.tabular import LIMITS
+
     today = dt.date.today()
+    low = LIMITS.min_date if user else MIN_DATE
     out = frame.filter(
-        pl.col(column).is_not_null() & ((pl.col(column) < MIN_DATE) | (pl.col(column) > today))
+        pl.col(column).is_not_null() & ((pl.col(column) < low) | (pl.col(column) > today))
     )
     col.rows(
         out.with_columns(pl.col(column).dt.strftime("%d.%m.%Y").alias("_v")),
         display or column,
         "_v",
-        f"Stichtag zwischen 01.01.1950 und heute ({today:%d.%m.%Y})",
+        f"Stichtag zwischen {low:%d.%m.%Y} und heute ({today:%d.%m.%Y})",
     )
 
 
@@ -455,9 +495,12 @@ def check_not_greater(
 def parse_german_dates(
     frame: pl.DataFrame, column: str, col: Collector, *, display: str | None = None
 ) -> pl.Series:
-    """Parse ``31.12.2023`` or ``2023-12-31`` (and Excel date cells rendered as ISO)."""
+    """Parse ``31.12.2023`` or ``2023-12-31`` (and Excel date/date-time cells rendered as ISO,
+    ``2023-12-31 14:30:00``: the date counts)."""
     display = display or column
-    s = _clean(frame, column).str.replace(r"[ T]00:00:00(\.0+)?$", "")
+    s = _clean(frame, column).str.replace(
+        r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "$1"
+    )
     de = s.str.strptime(pl.Date, "%d.%m.%Y", strict=False)
     iso = s.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     values = de.fill_null(iso)
@@ -504,6 +547,20 @@ def check_schema(frame: pl.DataFrame, schema: dict[str, pl.DataType], file: str)
     return frame
 
 
+def _check_lines(lines: list[str], col: Collector, sep: str) -> None:
+    """Row limit, field length and per-line quoting (:func:`workbench.tabular.check_csv_lines`)."""
+    from workbench import tabular
+
+    if len(lines) > tabular.LIMITS.max_rows + 100:
+        col.file_problem(f"höchstens {tabular.fmt_n(tabular.LIMITS.max_rows)} Datenzeilen – "
+                         f"gefunden: {tabular.fmt_n(len(lines))} Zeilen")
+        raise col.fail()
+    problems = tabular.check_csv_lines(lines, 1, col.file, sep)
+    if problems:
+        col.problems.extend(problems)
+        raise col.fail()
+
+
 def read_comma_csv(text: str, col: Collector, expected: Sequence[str], label: str) -> pl.DataFrame:
     """Parse a plain comma-separated CSV (GERDA/INKAR style) into strings with ``_line``.
 
@@ -511,6 +568,7 @@ def read_comma_csv(text: str, col: Collector, expected: Sequence[str], label: st
     line number (found in the error path only, so the normal path stays polars-native).
     """
     lines = split_lines(text)
+    _check_lines(lines, col, ",")
     header = lines[0]
     if not check_separator(header, 1, col, ",", label):
         raise col.fail()
@@ -565,6 +623,7 @@ def read_semicolon_table(
     (columns named as in the header) with ``_line``.
     """
     lines = split_lines(text)
+    _check_lines(lines, col, ";")
     header_idx = None
     for i, line in enumerate(lines[:max_title_lines]):
         cells = [c.strip().strip('"').strip() for c in line.split(";")]

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench import tabular
 from workbench.loaders._common import (
     LINE,
     Collector,
@@ -37,6 +38,7 @@ from workbench.loaders._common import (
     to_float,
     to_int,
 )
+from workbench.validation import DataValidationError
 
 SCHEMA: dict[str, pl.DataType] = {
     "satzart": pl.String(),
@@ -137,14 +139,21 @@ def _key(series: pl.Series, width: int) -> pl.Series:
     return s.str.zfill(width)
 
 
+# Error cells (#N/A) are tolerated only in the coordinate columns: the 2009 file has 24 of
+# them there (municipalities without coordinates); they become null like an empty cell.
+ERROR_CELLS_ALLOWED = {POS["lon"] + 1, POS["lat"] + 1}
+
+
+def _read_sheet(path: str | Path) -> tabular.XlsxSheet:
+    """The data sheet (the second sheet, after „Inhalt“) read by :mod:`workbench.tabular`."""
+    sheet = tabular.read_workbook_sheet(Path(path), 1)
+    sheet.raise_errors(ERROR_CELLS_ALLOWED)
+    return sheet
+
+
 def read_gv_sheet(path: str | Path) -> pl.DataFrame:
     """All cells of the data sheet as strings (``None`` for empty), row index = Excel row - 1."""
-    import fastexcel
-
-    reader = fastexcel.read_excel(Path(path))
-    if len(reader.sheet_names) < 2:
-        raise ValueError("Arbeitsmappe hat kein Datenblatt nach „Inhalt“")
-    return reader.load_sheet(1, header_row=None, dtypes="string").to_polars()
+    return _read_sheet(path).to_frame()
 
 
 def load_gv_isys(path: str | Path) -> pl.DataFrame:
@@ -154,10 +163,11 @@ def load_gv_isys(path: str | Path) -> pl.DataFrame:
         col.file_problem("vorhandene Datei – Datei nicht gefunden")
         raise col.fail()
     try:
-        sheet = read_gv_sheet(col.path)
-    except Exception as exc:  # noqa: BLE001 - corrupt/truncated workbook
-        col.file_problem(f"lesbare Excel-Arbeitsmappe (xlsx/xls) – {type(exc).__name__}: {exc}")
+        book = _read_sheet(col.path)
+    except DataValidationError as exc:
+        col.problems.extend(exc.problems)
         raise col.fail() from None
+    sheet = book.to_frame()
     if sheet.height <= HEADER_ROWS or sheet.width <= POS["lat"]:
         col.file_problem(
             f"Datenblatt mit {HEADER_ROWS} Kopfzeilen und mindestens {POS['lat'] + 1} Spalten – "
@@ -179,6 +189,7 @@ def load_gv_isys(path: str | Path) -> pl.DataFrame:
         col.file_problem("Datenzeilen mit Satzart 10–60 – keine gefunden")
         raise col.fail()
     last = int(body.filter(is_data)[LINE].max())  # type: ignore[arg-type]
+    col.problems.extend(book.merged_problems(HEADER_ROWS + 1, last))
     # Anything non-empty in column A before the last data row must be a Satzart; after it
     # come the footnotes ("1) Abweichungen …", copyright), which are skipped.
     body = body.with_columns(satz.alias("_satz"))
