@@ -171,7 +171,8 @@ def test_rendered_html_and_pdf_of_ludwigsburg(ludwigsburg_batch):
     pdf = ludwigsburg_batch / "pdf" / "08118048_Ludwigsburg.pdf"
     if not pdf.exists() or shutil.which("pdftotext") is None:
         pytest.skip("PDF-Text nicht prüfbar (Chromium oder pdftotext fehlt)")
-    pdf_text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+    # Reading order, not -layout: table cells wrap, -layout interleaves neighbouring cells.
+    pdf_text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout
     flat = re.sub(r"\s+", " ", pdf_text)
     assert "Annahme, nicht aus der Quelle:" in flat
