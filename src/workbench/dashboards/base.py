@@ -11,7 +11,7 @@ from typing import Any
 import ipywidgets as w
 
 from workbench.dashboards import READY_MARKER
-from workbench.figures import FONT_FAMILY, PALETTE
+from workbench.figures import FONT_FAMILY, PALETTE, PLOTLY_CONFIG
 
 # Shown above every dashboard; keeps the look consistent and readable on a projector.
 CSS = f"""
@@ -117,7 +117,7 @@ def figure_spec(fig) -> dict[str, Any]:
     template = spec.get("layout", {}).get("template")
     if isinstance(template, dict):
         template.pop("data", None)
-    spec["config"] = {"displaylogo": False, "locale": "de"}
+    spec["config"] = dict(PLOTLY_CONFIG)
     return reserve_margins(spec)
 
 

@@ -43,6 +43,33 @@ STATUS_COLOURS = {
 }
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
 
+# plotly.js config for published charts (reports, dashboards): no toolbar at all. Its default
+# toolbar offers "Share chart…" (uploads the chart to a cloud service – never for a public
+# body's data) and adds ten English-labelled tab stops per chart.
+PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "locale": "de",
+                 "responsive": True, "showSendToCloud": False}
+# Analysts in JupyterLab keep zoom and PNG export, without the cloud/edit buttons.
+CLOUD_BUTTONS = ["sendChartToCloud", "sendDataToCloud", "editInChartStudio"]
+NOTEBOOK_CONFIG = {"displaylogo": False, "locale": "de", "showSendToCloud": False,
+                   "modeBarButtonsToRemove": CLOUD_BUTTONS}
+
+
+def configure_notebook_renderers() -> None:
+    """Give every plotly notebook renderer :data:`NOTEBOOK_CONFIG` (no cloud/share buttons).
+
+    Called when ``workbench.figures`` is imported, so ``fig.show()`` in an analyst's notebook
+    never offers to upload data.
+    """
+    import plotly.io as pio
+
+    for name in pio.renderers:
+        renderer = pio.renderers[name]
+        if isinstance(getattr(renderer, "config", None), dict):
+            renderer.config = {**renderer.config, **NOTEBOOK_CONFIG}
+
+
+configure_notebook_renderers()
+
 
 def apply_style(fig: go.Figure, *, title: str | None = None, height: int = 420) -> go.Figure:
     """German separators, readable fonts (projector), white background."""

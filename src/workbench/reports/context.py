@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import html
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FIGURE_CONFIG = {"displaylogo": False, "responsive": True,
-                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+from workbench.figures import PLOTLY_CONFIG as FIGURE_CONFIG  # one home for the chart config
 
 
 @dataclass
@@ -159,24 +159,94 @@ def show_figure(ctx: ReportContext, fig: Any) -> None:
     display(bundle, raw=True)
 
 
+_AGS_LINE = re.compile(r"""^\s*ags\s*:\s*["']?(\d{5}|\d{8})["']?\s*(?:#.*)?$""", re.M)
+
+
+def declared_ags(text: str) -> str | None:
+    """The ``traeger.ags`` a catalogue file declares, also when the file does not validate
+    (a YAML syntax error elsewhere): used to tell which report a broken catalogue belongs to."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+        ags = data["traeger"]["ags"]
+        if isinstance(ags, str) and re.fullmatch(r"\d{5}|\d{8}", ags):
+            return ags
+    except Exception:  # noqa: BLE001 - broken file: fall back to the plain line
+        pass
+    match = _AGS_LINE.search(text)
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class CatalogueFiles:
+    """Every catalogue of a directory: the valid ones and, per broken file, its error and the
+    AGS it declares (``None`` if not even that can be read)."""
+
+    valid: dict[str, Any]  # traeger id -> Catalogue
+    broken: dict[str, tuple[Exception, str | None]]  # file name -> (error, declared AGS)
+
+
 @functools.lru_cache(maxsize=8)
-def _catalogues(directory: str, stats: tuple[tuple[str, int, int], ...]) -> dict:
-    """All catalogues of a directory; the key includes every YAML file's mtime and size
-    (kept across reports on a warm kernel, see ``kernelstate.INPUT_KEYED_CACHES``)."""
-    from workbench.catalogue import load_all
+def _catalogues(directory: str, stats: tuple[tuple[str, int, int], ...]) -> CatalogueFiles:
+    """All catalogues of a directory, each loaded on its own: one broken file does not hide
+    the others. The key includes every YAML file's mtime and size (kept across reports on a
+    warm kernel, see ``kernelstate.INPUT_KEYED_CACHES``)."""
+    from workbench.catalogue import CatalogueError, list_traeger, load_catalogue
 
     del stats
-    return load_all(Path(directory))
+    root = Path(directory)
+    valid: dict[str, Any] = {}
+    broken: dict[str, tuple[Exception, str | None]] = {}
+    for tid in list_traeger(root):
+        try:
+            valid[tid] = load_catalogue(tid, root)
+        except (CatalogueError, OSError, UnicodeDecodeError, ValueError) as exc:
+            path = root / f"{tid}.yaml"
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            broken[path.name] = (exc, declared_ags(text))
+    return CatalogueFiles(valid, broken)
 
 
-def load_catalogues(directory: Path | None) -> dict:
-    """``catalogue.load_all`` with a cache keyed on the catalogue files."""
+def _catalogue_files(directory: Path | None) -> CatalogueFiles:
     from workbench import paths
 
     root = directory or paths.catalogue_dir()
     files = sorted(root.glob("*.yaml")) if root.exists() else []
     stats = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
     return _catalogues(str(root), stats)
+
+
+def load_catalogues(directory: Path | None) -> dict:
+    """The valid catalogues of ``directory`` (default ``paths.catalogue_dir()``), cached on
+    the files; broken files are left out here (see :func:`catalogue_for_area`)."""
+    return dict(_catalogue_files(directory).valid)
+
+
+def catalogue_for_area(directory: Path | None, ags: str, name: str = "") -> Any | None:
+    """The catalogue whose ``traeger.ags`` is ``ags`` (``None``: the area has none).
+
+    A broken catalogue file fails only the report of ITS area: it raises its
+    ``CatalogueError`` (file name, line, expectation) when it declares this AGS, or — when
+    not even the AGS can be read — when its file name is the area's slug
+    (``sachsenheim.yaml`` for Sachsenheim, ``landkreis.yaml`` for the Kreis). Reports of
+    other areas do not read it and render normally.
+    """
+    from workbench.catalogue import slugify
+
+    files = _catalogue_files(directory)
+    stems = {slugify(name)} | ({"landkreis"} if len(ags) == 5 else set())
+    for file_name, (error, declared) in sorted(files.broken.items()):
+        if declared == ags or (declared is None and Path(file_name).stem in stems):
+            problems = getattr(error, "problems", None)
+            raise type(error)(problems) if problems is not None else error
+    for cat in files.valid.values():
+        if cat.traeger.ags == ags:
+            return cat
+    return None
 
 
 @functools.lru_cache(maxsize=2)
