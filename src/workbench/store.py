@@ -49,10 +49,13 @@ from workbench import paths
 from workbench.validation import DataValidationError, Problem
 
 __all__ = [
+    "ASSESSMENT_SCHEMA",
     "KINDS",
     "MIGRATIONS",
     "OBSERVATION_SCHEMA",
+    "RATINGS",
     "SCHEMA_VERSION",
+    "TARGET_SCHEMA",
     "IndicatorSpec",
     "ObservationStore",
     "catalogue_specs",
@@ -80,6 +83,39 @@ _IMMUTABLE_MSG = (
     "Messwerte sind unveränderlich: Korrekturen werden als neue Version erfasst, "
     "nichts wird überschrieben oder gelöscht"
 )
+_TARGET_IMMUTABLE_MSG = (
+    "Zielwerte sind unveränderlich: eine Änderung wird als neue Version erfasst, "
+    "nichts wird überschrieben oder gelöscht"
+)
+_ASSESSMENT_IMMUTABLE_MSG = (
+    "Bewertungen sind unveränderlich: eine neue Bewertung wird als neue Version erfasst, "
+    "nichts wird überschrieben oder gelöscht"
+)
+
+# Stored Zielwerte (migration 3): the newest version per Träger × indicator supersedes the
+# catalogue's zielwert (workbench.progress).
+TARGET_SCHEMA: dict[str, pl.DataType] = {
+    "traeger_id": pl.String(),
+    "indicator_id": pl.String(),
+    "target": pl.Float64(),
+    "version": pl.Int64(),
+    "set_by": pl.String(),
+    "set_at": pl.Datetime("us", "UTC"),
+    "comment": pl.String(),
+}
+# Assessments of qualitative indicators (migration 3): dated, justified, versioned.
+ASSESSMENT_SCHEMA: dict[str, pl.DataType] = {
+    "traeger_id": pl.String(),
+    "indicator_id": pl.String(),
+    "assessed_on": pl.Date(),
+    "rating": pl.String(),
+    "justification": pl.String(),
+    "version": pl.Int64(),
+    "assessed_by": pl.String(),
+    "entered_at": pl.Datetime("us", "UTC"),
+    "is_example": pl.Boolean(),
+}
+RATINGS: tuple[str, ...] = ("erreicht", "teilweise erreicht", "nicht erreicht")
 
 # Numbered migrations. Never edit a released one; append a new one instead.
 MIGRATIONS: list[tuple[int, str]] = [
@@ -133,6 +169,55 @@ MIGRATIONS: list[tuple[int, str]] = [
         BEGIN SELECT RAISE(ABORT, '{_IMMUTABLE_MSG}'); END;
         ALTER TABLE observation ADD COLUMN batch_id INTEGER REFERENCES import_batch(id);
         CREATE INDEX observation_entered_at ON observation(entered_at);
+        """,
+    ),
+    (
+        3,
+        f"""
+        CREATE TABLE target (
+            id           INTEGER PRIMARY KEY,
+            traeger_id   TEXT NOT NULL CHECK (traeger_id <> ''),
+            indicator_id TEXT NOT NULL CHECK (indicator_id <> ''),
+            value        REAL NOT NULL,
+            version      INTEGER NOT NULL CHECK (version >= 1),
+            set_by       TEXT NOT NULL CHECK (set_by <> ''),
+            set_at       TEXT NOT NULL,
+            comment      TEXT NOT NULL CHECK (comment <> ''),
+            UNIQUE (traeger_id, indicator_id, version)
+        );
+        CREATE TRIGGER target_no_update BEFORE UPDATE ON target
+        BEGIN SELECT RAISE(ABORT, '{_TARGET_IMMUTABLE_MSG}'); END;
+        CREATE TRIGGER target_no_delete BEFORE DELETE ON target
+        BEGIN SELECT RAISE(ABORT, '{_TARGET_IMMUTABLE_MSG}'); END;
+        CREATE TRIGGER target_version_contiguous BEFORE INSERT ON target
+        WHEN NEW.version <> COALESCE((SELECT MAX(version) FROM target
+                                      WHERE traeger_id = NEW.traeger_id
+                                        AND indicator_id = NEW.indicator_id), 0) + 1
+        BEGIN SELECT RAISE(ABORT, 'Versionsnummer muss lückenlos fortlaufen'); END;
+        CREATE TABLE assessment (
+            id            INTEGER PRIMARY KEY,
+            traeger_id    TEXT NOT NULL CHECK (traeger_id <> ''),
+            indicator_id  TEXT NOT NULL CHECK (indicator_id <> ''),
+            assessed_on   TEXT NOT NULL
+                          CHECK (assessed_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            rating        TEXT NOT NULL
+                          CHECK (rating IN ('erreicht', 'teilweise erreicht', 'nicht erreicht')),
+            justification TEXT NOT NULL CHECK (justification <> ''),
+            version       INTEGER NOT NULL CHECK (version >= 1),
+            assessed_by   TEXT NOT NULL CHECK (assessed_by <> ''),
+            entered_at    TEXT NOT NULL,
+            is_example    INTEGER NOT NULL DEFAULT 0 CHECK (is_example IN (0, 1)),
+            UNIQUE (traeger_id, indicator_id, version)
+        );
+        CREATE TRIGGER assessment_no_update BEFORE UPDATE ON assessment
+        BEGIN SELECT RAISE(ABORT, '{_ASSESSMENT_IMMUTABLE_MSG}'); END;
+        CREATE TRIGGER assessment_no_delete BEFORE DELETE ON assessment
+        BEGIN SELECT RAISE(ABORT, '{_ASSESSMENT_IMMUTABLE_MSG}'); END;
+        CREATE TRIGGER assessment_version_contiguous BEFORE INSERT ON assessment
+        WHEN NEW.version <> COALESCE((SELECT MAX(version) FROM assessment
+                                      WHERE traeger_id = NEW.traeger_id
+                                        AND indicator_id = NEW.indicator_id), 0) + 1
+        BEGIN SELECT RAISE(ABORT, 'Versionsnummer muss lückenlos fortlaufen'); END;
         """,
     ),
 ]
@@ -777,6 +862,189 @@ class ObservationStore:
             params,
         )
 
+    # -- Zielwerte and assessments (migration 3) ---------------------------------------------
+
+    def _spec_for(self, traeger_id: str, indicator_id: str,
+                  where: str, problems: list[Problem]) -> IndicatorSpec | None:
+        """The catalogue spec of an indicator; a problem when the catalogue lacks it."""
+        specs = self.specs(traeger_id) if self.validate and traeger_id else None
+        if specs is None:
+            return None
+        spec = specs.get(indicator_id)
+        if spec is None:
+            problems.append(Problem(where, None, "Indikator-ID", indicator_id,
+                                    f"eine Indikator-ID aus dem Katalog von „{traeger_id}“"))
+        return spec
+
+    def check_target(self, row: Mapping[str, Any]) -> list[Problem]:
+        """German problems with a Zielwert (keyword arguments of :meth:`set_target`)."""
+        where = self.path.name
+        problems: list[Problem] = []
+        for key, label in (("traeger_id", "Träger"), ("indicator_id", "Indikator-ID"),
+                           ("set_by", "Festgelegt von"),
+                           ("comment", "Begründung")):
+            if not str(row.get(key) or "").strip():
+                problems.append(Problem(where, None, label, "", "nicht leer"))
+        value = row.get("value")
+        if value is None or isinstance(value, bool) or not isinstance(value, numbers.Real):
+            problems.append(Problem(where, None, "Zielwert", "" if value is None else repr(value),
+                                    "eine Zahl"))
+            return problems
+        value = float(value)
+        if not math.isfinite(value):
+            problems.append(Problem(where, None, "Zielwert", str(value),
+                                    "eine endliche Zahl"))
+            return problems
+        spec = self._spec_for(row.get("traeger_id") or "", row.get("indicator_id") or "",
+                              where, problems)
+        if spec is None:
+            return problems
+        if spec.kind not in ("anzahl", "anteil"):
+            problems.append(Problem(
+                where, None, "Zielwert", _fmt_value(value),
+                "einen Indikator der Art Anzahl oder Anteil (Meilensteine haben „erledigt“ als "
+                "Ziel, qualitative Indikatoren werden bewertet)"))
+        elif spec.kind == "anzahl" and (value < 0 or not value.is_integer()):
+            problems.append(Problem(where, None, "Zielwert", _fmt_value(value),
+                                    "eine Anzahl (ganze Zahl ≥ 0)"))
+        elif spec.kind == "anteil" and not 0 <= value <= 100:
+            problems.append(Problem(where, None, "Zielwert", _fmt_value(value),
+                                    "einen Anteil in Prozent zwischen 0 und 100"))
+        return problems
+
+    def set_target(
+        self,
+        traeger_id: str,
+        indicator_id: str,
+        value: float,
+        *,
+        set_by: str,
+        comment: str,
+    ) -> int:
+        """Store a Zielwert as a new version; return the version (1, 2, …).
+
+        The newest version supersedes the catalogue's ``zielwert`` (both stay visible in
+        :meth:`target_history`). ``comment``: why/on whose decision (required).
+        """
+        row = {"traeger_id": traeger_id, "indicator_id": indicator_id, "value": value,
+               "set_by": set_by, "comment": comment}
+        problems = self.check_target(row)
+        if problems:
+            raise DataValidationError(problems)
+
+        def write(conn: sqlite3.Connection) -> int:
+            (version,) = conn.execute(
+                "INSERT INTO target (traeger_id, indicator_id, value, version, set_by, set_at,"
+                " comment) VALUES (?1, ?2, ?3,"
+                "  (SELECT COALESCE(MAX(version), 0) + 1 FROM target"
+                "   WHERE traeger_id = ?1 AND indicator_id = ?2), ?4, ?5, ?6) RETURNING version",
+                (traeger_id, indicator_id, float(value), set_by.strip(),
+                 _ts_text(utc_now()), comment.strip()),
+            ).fetchone()
+            return int(version)
+
+        return self._write(write)
+
+    def target_history(
+        self, traeger_id: str | None = None, indicator_id: str | None = None
+    ) -> pl.DataFrame:
+        """All stored Zielwert versions (see TARGET_SCHEMA), oldest first per indicator."""
+        where, params = self._filters(traeger_id, indicator_id, alias="t")
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT traeger_id, indicator_id, value, version, set_by, set_at, comment"
+                f" FROM target t WHERE {where} ORDER BY traeger_id, indicator_id, version",
+                params,
+            ).fetchall()
+        return _audit_frame(rows, TARGET_SCHEMA, dates=(), stamps=("set_at",))
+
+    def targets(self, traeger_id: str | None = None) -> pl.DataFrame:
+        """The newest stored Zielwert per Träger × indicator (see TARGET_SCHEMA)."""
+        hist = self.target_history(traeger_id)
+        return hist.group_by("traeger_id", "indicator_id", maintain_order=True).last()
+
+    def check_assessment(self, row: Mapping[str, Any]) -> list[Problem]:
+        """German problems with an assessment (keyword arguments of
+        :meth:`record_assessment`)."""
+        where = self.path.name
+        problems: list[Problem] = []
+        for key, label in (("traeger_id", "Träger"), ("indicator_id", "Indikator-ID"),
+                           ("assessed_by", "Bewertet von"),
+                           ("justification", "Begründung")):
+            if not str(row.get(key) or "").strip():
+                problems.append(Problem(where, None, label, "", "nicht leer"))
+        when = row.get("assessed_on")
+        if not isinstance(when, dt.date) or isinstance(when, dt.datetime):
+            problems.append(Problem(where, None, "Bewertet am", str(when or ""),
+                                    "ein Datum (TT.MM.JJJJ)"))
+        elif when > dt.date.today():
+            problems.append(Problem(where, None, "Bewertet am", f"{when:%d.%m.%Y}",
+                                    "ein Datum, das nicht in der Zukunft liegt"))
+        if row.get("rating") not in RATINGS:
+            problems.append(Problem(where, None, "Bewertung", str(row.get("rating") or ""),
+                                    "„erreicht“, „teilweise erreicht“ oder „nicht erreicht“"))
+        spec = self._spec_for(row.get("traeger_id") or "", row.get("indicator_id") or "",
+                              where, problems)
+        if spec is not None and spec.kind != "qualitativ":
+            problems.append(Problem(
+                where, None, "Bewertung", str(row.get("rating") or ""),
+                "einen qualitativen Indikator (Zahlen werden am Zielwert gemessen, "
+                "Meilensteine als erledigt/offen erfasst)"))
+        return problems
+
+    def record_assessment(
+        self,
+        traeger_id: str,
+        indicator_id: str,
+        assessed_on: dt.date,
+        rating: str,
+        justification: str,
+        *,
+        assessed_by: str,
+        is_example: bool = False,
+    ) -> int:
+        """Store a dated, justified rating of a qualitative indicator as a new version.
+
+        ``rating`` is one of :data:`RATINGS`. Earlier assessments are kept (append-only);
+        progress uses the latest one up to its evaluation date.
+        """
+        row = {"traeger_id": traeger_id, "indicator_id": indicator_id,
+               "assessed_on": assessed_on, "rating": rating, "justification": justification,
+               "assessed_by": assessed_by}
+        problems = self.check_assessment(row)
+        if problems:
+            raise DataValidationError(problems)
+
+        def write(conn: sqlite3.Connection) -> int:
+            (version,) = conn.execute(
+                "INSERT INTO assessment (traeger_id, indicator_id, assessed_on, rating,"
+                " justification, version, assessed_by, entered_at, is_example)"
+                " VALUES (?1, ?2, ?3, ?4, ?5,"
+                "  (SELECT COALESCE(MAX(version), 0) + 1 FROM assessment"
+                "   WHERE traeger_id = ?1 AND indicator_id = ?2), ?6, ?7, ?8) RETURNING version",
+                (traeger_id, indicator_id, assessed_on.isoformat(), rating,
+                 justification.strip(), assessed_by.strip(), _ts_text(utc_now()),
+                 1 if is_example else 0),
+            ).fetchone()
+            return int(version)
+
+        return self._write(write)
+
+    def assessments(
+        self, traeger_id: str | None = None, indicator_id: str | None = None
+    ) -> pl.DataFrame:
+        """All assessment versions (see ASSESSMENT_SCHEMA), oldest first per indicator."""
+        where, params = self._filters(traeger_id, indicator_id, alias="a")
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT traeger_id, indicator_id, assessed_on, rating, justification, version,"
+                f" assessed_by, entered_at, is_example FROM assessment a WHERE {where}"
+                " ORDER BY traeger_id, indicator_id, version",
+                params,
+            ).fetchall()
+        return _audit_frame(rows, ASSESSMENT_SCHEMA, dates=("assessed_on",),
+                            stamps=("entered_at",))
+
     def count(self) -> int:
         """Number of stored versions (all keys)."""
         with self._read() as conn:
@@ -845,6 +1113,20 @@ def _frame(rows: list[tuple]) -> pl.DataFrame:
         .str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us")
         .dt.replace_time_zone("UTC"),
     ).select(names)
+
+
+def _audit_frame(rows: list[tuple], schema: dict[str, pl.DataType], *,
+                 dates: tuple[str, ...], stamps: tuple[str, ...]) -> pl.DataFrame:
+    """Rows of a Zielwert/assessment query as a frame of ``schema`` (text dates parsed)."""
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    raw = pl.DataFrame(rows, schema={n: (pl.String if n in dates + stamps else t)
+                                     for n, t in schema.items()}, orient="row")
+    return raw.with_columns(
+        *[pl.col(c).str.to_date("%Y-%m-%d") for c in dates],
+        *[pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us")
+          .dt.replace_time_zone("UTC") for c in stamps],
+    )
 
 
 def default_user() -> str:

@@ -121,7 +121,8 @@ def test_keine_daten_and_ohne_zielwert_and_qualitativ():
     assert one(indicator(target=5.0), obs(), HALF)["status"] == "keine Daten"
     assert one(indicator(), obs(), HALF)["status"] == "keine Daten"
     q = one(indicator(kind="qualitativ"), obs(("i", HALF, None, "Bericht im Amtsblatt")), HALF)
-    assert (q["status"], q["latest_note"]) == ("ohne Zielwert", "Bericht im Amtsblatt")
+    # qualitative Soll-Zustand: rated, never "ohne Zielwert"
+    assert (q["status"], q["latest_note"]) == ("noch nicht bewertet", "Bericht im Amtsblatt")
 
 
 def test_milestones():
@@ -175,12 +176,15 @@ def test_rollups_count_worst_and_share():
     assert (a["n_indicators"], a["erreicht"], a["im Plan"], a["gefährdet"]) == (3, 1, 1, 1)
     assert a["worst_status"] == "gefährdet"
     assert a["share_on_track"] == pytest.approx(2 / 3)
-    assert (b["worst_status"], b["share_on_track"], b["ohne Zielwert"]) == ("im Plan", 1.0, 1)
+    # base = ALL indicators: 1 im Plan of 2 (the one without target counts too)
+    assert (b["worst_status"], b["share_on_track"], b["ohne Zielwert"]) == ("im Plan", 0.5, 1)
+    assert b["summary"] == ("2 Indikatoren: 0 erreicht, 1 im Plan, 0 gefährdet, 0 verzögert, "
+                            "0 keine Daten, 1 ohne Zielwert")
     m = pr.rollup_massnahmen(p)
     assert m["massnahme_id"].to_list() == ["m1", "m2", "m3"]
     assert m.filter(pl.col("massnahme_id") == "m1")["worst_status"].item() == "im Plan"
     only_neutral = pr.rollup(p.filter(pl.col("status") == "ohne Zielwert"), ["traeger_id"])
-    assert only_neutral["share_on_track"].item() is None
+    assert only_neutral["share_on_track"].item() == 0.0  # 0 of 1, never "100 %" of nothing
 
 
 def test_evaluation_snapshot_compares_two_dates():
@@ -201,10 +205,12 @@ def test_evaluation_snapshot_compares_two_dates():
 def test_shipped_catalogue_without_observations():
     p = pr.indicator_progress(cat.load_catalogue("sachsenheim"), pr.empty_observations(),
                               D(2026, 6, 30))
-    assert p.height == 32 and set(p["status"]) == {"keine Daten"}
+    assert p.height == 32 and set(p["status"]) == {"keine Daten", "noch nicht bewertet"}
     overview = pr.status_overview(p)
     assert overview["Handlungsfeld"].to_list()[0] == "Sprache und Bildung"
-    assert overview["keine Daten"].sum() == 32
+    assert overview["keine Daten"].sum() == 30
+    assert overview["noch nicht bewertet"].sum() == 2
+    assert overview["Indikatoren"].sum() == 32
 
 
 def test_last_evaluation_date():

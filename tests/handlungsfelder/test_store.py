@@ -251,11 +251,11 @@ def test_old_schema_version_is_migrated(tmp_path):
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     s = ObservationStore(path)
-    assert s.schema_version() == SCHEMA_VERSION == 2
+    assert s.schema_version() == SCHEMA_VERSION == 3
     with sqlite3.connect(path) as conn:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")]
         columns = {r[1] for r in conn.execute("PRAGMA table_info(observation)")}
-    assert versions == [1, 2]
+    assert versions == [1, 2, 3]
     assert "batch_id" in columns
     old = s.current().row(0, named=True)
     assert (old["value"], old["entered_by"], old["source"]) == (6.0, "Altbestand", "Altsystem")
@@ -270,7 +270,7 @@ def test_old_schema_version_is_migrated(tmp_path):
     with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError):
         conn.execute("DELETE FROM observation")
     # Opening again is a no-op.
-    assert ObservationStore(path).schema_version() == 2
+    assert ObservationStore(path).schema_version() == 3
 
 
 def test_newer_schema_is_refused(tmp_path):

@@ -31,15 +31,29 @@ AREA_COLOURS = {
     "Kreis": PALETTE["blue"],
     "Land": PALETTE["grey"],
 }
-# Status colours (progress traffic lights), distinguishable without red/green contrast alone;
-# charts also put the status text next to the colour.
+# Status colours (progress traffic lights): each has contrast ≥ 3:1 against white (WCAG
+# graphics), all are pairwise distinguishable (CIE76 ΔE ≥ 15), and the states without a
+# judgement carry a pattern as well (keine Daten: cross-hatch, ohne Zielwert: diagonal,
+# qualitative ratings: dots) — tests/handlungsfelder/test_status_summaries.py. Charts and
+# tables always put the status text next to the colour.
 STATUS_COLOURS = {
-    "erreicht": PALETTE["blue"],
-    "im Plan": PALETTE["green"],
-    "gefährdet": PALETTE["orange"],
-    "verzögert": PALETTE["vermillion"],
-    "keine Daten": PALETTE["grey"],
-    "ohne Zielwert": "#CCCCCC",
+    "erreicht": PALETTE["blue"],             # 5,2:1
+    "im Plan": PALETTE["green"],             # 3,4:1
+    "gefährdet": "#A66300",                  # 4,8:1 (Okabe–Ito orange darkened)
+    "verzögert": PALETTE["vermillion"],      # 3,9:1
+    "keine Daten": "#5F5F5F",                # 6,4:1
+    "ohne Zielwert": "#7B4F9D",              # 6,1:1
+    "bewertet: erreicht": "#004C7A",         # 9,1:1
+    "bewertet: teilweise erreicht": "#8A6D00",  # 4,9:1
+    "bewertet: nicht erreicht": "#9E3D00",   # 6,7:1
+    "noch nicht bewertet": "#A6507F",        # 5,2:1
+}
+# plotly bar pattern shapes ("" = solid) so that colour is never the only difference.
+STATUS_PATTERNS = {
+    "erreicht": "", "im Plan": "", "gefährdet": "", "verzögert": "",
+    "keine Daten": "x", "ohne Zielwert": "/",
+    "bewertet: erreicht": ".", "bewertet: teilweise erreicht": ".",
+    "bewertet: nicht erreicht": ".", "noch nicht bewertet": "-",
 }
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
 

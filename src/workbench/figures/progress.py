@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from workbench.catalogue import Catalogue, indicators_frame
-from workbench.figures import PALETTE, STATUS_COLOURS, finish, wrap_sources
+from workbench.figures import PALETTE, STATUS_COLOURS, STATUS_PATTERNS, finish, wrap_sources
 from workbench.formatting import SUPPRESSED, fmt_date, fmt_int, fmt_number
 from workbench.progress import STATUSES
 from workbench.suppression import is_primary
@@ -66,18 +66,45 @@ def _assumptions(progress: pl.DataFrame, catalogue: Catalogue | None) -> list[st
     return []
 
 
+def status_detail(row: dict) -> str:
+    """What stands behind a status, in words: the trend of a count without target
+    („↑ gestiegen: 15 am …, vorher 12 am …“), the assessment of a qualitative goal, or
+    where a Zielwert came from. Person counts 1–2 are already „.“ in these texts."""
+    status = row.get("status") or ""
+    if status == "ohne Zielwert":
+        return row.get("trend_text") or ""
+    if status.startswith("bewertet: "):
+        return row.get("status_reason") or ""
+    return ""
+
+
 def published_with_assumptions(progress: pl.DataFrame, suppress: bool = True) -> pl.DataFrame:
     """``published_indicator_table`` plus the assumptions: „(Annahme)“ after an assumed
-    Zielwert and a column „Annahme“ („Annahme, nicht aus der Quelle: …“, else empty)."""
+    Zielwert, „(festgelegt am … von …)“ after a Zielwert set in the store, a column
+    „Einzelheiten“ (trend of a count without target, assessment of a qualitative goal) and a
+    column „Annahme“ („Annahme, nicht aus der Quelle: …“, else empty)."""
     from workbench.suppression import published_indicator_table
 
     table = published_indicator_table(progress, suppress=suppress)
+    notes = (progress["target_note"].to_list() if "target_note" in progress.columns
+             else [None] * progress.height)
+    assumed = (progress["target_assumed"].fill_null(False).to_list()
+               if "target_assumed" in progress.columns else [False] * progress.height)
+    targets = []
+    for cell, note, is_assumed in zip(table["Zielwert"], notes, assumed, strict=True):
+        if note:
+            cell += f" ({note.removeprefix('Zielwert ')})"
+        elif is_assumed:
+            cell += " (Annahme)"
+        targets.append(cell)
+    details = [status_detail(r) for r in progress.iter_rows(named=True)]
+    table = table.with_columns(
+        pl.Series("Zielwert", targets, dtype=pl.String),
+        pl.Series("Einzelheiten", details, dtype=pl.String),
+    )
     if "assumption" not in progress.columns:
         return table
-    assumed = progress["target_assumed"].fill_null(False)
     return table.with_columns(
-        pl.when(pl.Series(assumed.to_list())).then(pl.col("Zielwert") + " (Annahme)")
-        .otherwise(pl.col("Zielwert")).alias("Zielwert"),
         pl.Series("Annahme", progress["assumption"].fill_null("").to_list(), dtype=pl.String),
     )
 
@@ -104,13 +131,18 @@ def status_overview_chart(
             continue
         fig.add_trace(go.Bar(
             y=[wrap(h, 30) for h in order], x=counts, name=status, orientation="h",
-            marker_color=STATUS_COLOURS[status],
+            marker={"color": STATUS_COLOURS[status],
+                    "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "white",
+                                "size": 8, "solidity": 0.25}},
             text=[str(c) if c else "" for c in counts], textposition="inside",
+            insidetextfont={"color": "white"},
             hovertemplate=f"%{{y}}<br>{status}: %{{x}} Indikatoren<extra></extra>",
         ))
     fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title_text="Anzahl Indikatoren", dtick=1 if progress.height <= 12 else None)
+    fig.update_xaxes(title_text="Anzahl Indikatoren (alle Indikatoren, auch ohne Zielwert "
+                                "oder Messwert)",
+                     dtick=1 if progress.height <= 12 else None)
     as_of = progress["as_of"].max() if progress.height else None
     sources = source_text(_documents(progress, [catalogue] if catalogue else None), as_of,
                           examples=_any_example(progress),
@@ -142,16 +174,21 @@ def indicator_progress_chart(
     if massnahme_id is not None:
         rows = rows.filter(pl.col("massnahme_id") == massnahme_id)
     records = rows.to_dicts()
-    labels, widths, colours, texts, expected = [], [], [], [], []
+    labels, widths, colours, patterns, texts, expected = [], [], [], [], [], []
     for r in records:
         labels.append(wrap(r["indicator"], 40))
         hidden = suppress and is_primary(r["latest_value"], r["about_persons"])
         widths.append(0 if hidden or r["progress_display_pct"] is None
                       else r["progress_display_pct"])
         colours.append(STATUS_COLOURS[r["status"]])
+        patterns.append(STATUS_PATTERNS[r["status"]])
         parts = [r["status"]]
-        if r.get("target_assumed"):
+        if r.get("target_source") == "festgelegt":
+            parts.append(f"Zielwert festgelegt am {fmt_date(r['target_set_on'])}")
+        elif r.get("target_assumed"):
             parts.append("Zielwert angenommen")
+        if r["status"] == "ohne Zielwert" and r.get("trend"):
+            parts.append(r["trend_text"].split(":")[0])  # „↑ gestiegen“: arrow + word
         if r["progress_pct"] is not None and not hidden:
             parts.insert(0, f"{fmt_number(r['progress_pct'], 0)} %")
         value = _value_text(r, suppress)
@@ -166,7 +203,9 @@ def indicator_progress_chart(
         expected.append(r["expected_pct"])
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        y=labels, x=widths, orientation="h", marker_color=colours, name="Fortschritt",
+        y=labels, x=widths, orientation="h", name="Fortschritt",
+        marker={"color": colours, "pattern": {"shape": patterns, "fgcolor": "white",
+                                              "size": 8, "solidity": 0.25}},
         text=texts, textposition="outside", cliponaxis=False, showlegend=False,
         hovertemplate="%{y}<br>%{text}<extra></extra>",
     ))
@@ -354,8 +393,12 @@ def evaluation_chart(
         if not any(counts):
             continue
         fig.add_trace(go.Bar(
-            y=ys, x=counts, name=status, orientation="h", marker_color=STATUS_COLOURS[status],
+            y=ys, x=counts, name=status, orientation="h",
+            marker={"color": STATUS_COLOURS[status],
+                    "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "white",
+                                "size": 8, "solidity": 0.25}},
             text=[str(c) if c else "" for c in counts], textposition="inside",
+            insidetextfont={"color": "white"},
             hovertemplate=f"%{{y}}<br>{status}: %{{x}}<extra></extra>",
         ))
     fig.update_layout(barmode="stack", legend_traceorder="normal", bargap=0.35)
