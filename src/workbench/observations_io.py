@@ -238,7 +238,7 @@ def date_problem(day: dt.date) -> str | None:
 
     if LIMITS.min_date <= day <= LIMITS.max_date():
         return None
-    return f"ein Stichtag zwischen {LIMITS.date_range_text()} (Tippfehler im Jahr?)"
+    return f"ein Stichtag von {LIMITS.date_range_text()} (Tippfehler im Jahr?)"
 
 
 # "1.500": thousands or decimal point? Never guessed (1.234,5 and 1.234.567 are unambiguous).

@@ -614,6 +614,7 @@ class _Workbook:
     date1904: bool
     shared_strings_member: str | None
     limits: Limits
+    full_calc_on_load: bool = False
     _shared: list[str] | None = None
 
     def shared(self) -> list[str]:
@@ -716,6 +717,9 @@ def _open_workbook(path: Path, limits: Limits) -> _Workbook:
             sheets.append((attrs.get("name", ""), attrs.get("state", "visible"), rid))
         elif name == "workbookPr":
             wbpr["date1904"] = attrs.get("date1904", "0") in ("1", "true")
+        elif name == "calcPr":
+            # Set by writers that store no real results (xlsxwriter writes 0 for every formula).
+            wbpr["full_calc"] = attrs.get("fullCalcOnLoad", "0") in ("1", "true")
 
     _parse(zf, "xl/workbook.xml", file, wb_start)
     rels: dict[str, str] = {}
@@ -741,7 +745,8 @@ def _open_workbook(path: Path, limits: Limits) -> _Workbook:
     styles = _read_styles(zf, styles_member, file) if styles_member in names else []
     if shared is not None and shared not in names:
         shared = None
-    return _Workbook(zf, file, resolved, styles, wbpr["date1904"], shared, limits)
+    return _Workbook(zf, file, resolved, styles, wbpr["date1904"], shared, limits,
+                     full_calc_on_load=wbpr.get("full_calc", False))
 
 
 def _read_styles(zf: zipfile.ZipFile, member: str, file: str) -> list[str | None]:
@@ -1001,6 +1006,8 @@ class _SheetParser:
     def finish_cell(self) -> None:
         r, c, t = self.row, self.col, self.t
         raw = "".join(self.buf) if self.v else None
+        if self.f and self.wb.full_calc_on_load:
+            raw = None  # the stored "result" is a placeholder, not what Excel would show
         if not raw:
             if self.f:
                 self.formula_problems.append(Problem(

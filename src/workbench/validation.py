@@ -340,6 +340,14 @@ def validate_path(
             return result
         fmt = detect_format(path) or fallback_format
         result.format = fmt
+        if fmt is None and path.suffix.lower() in (".xlsx", ".xlsm"):
+            from workbench import tabular
+
+            try:  # say what is wrong with the workbook rather than "unknown format"
+                tabular.read_xlsx(path, 0).raise_errors()
+            except DataValidationError as exc:
+                result.problems.extend(exc.problems)
+                return result
         if fmt is None:
             result.problems.append(
                 Problem(
@@ -382,7 +390,15 @@ def validate_path(
 def _validate_observations(path: Path) -> object:
     from workbench.observations_io import read_observations
 
-    return read_observations(path).rows
+    try:
+        return read_observations(path).rows
+    except DataValidationError as exc:
+        # An untouched template (no values, no markers) is a valid file with 0 rows.
+        if len(exc.problems) == 1 and exc.problems[0].expected.endswith(
+            "(die Datei enthält keine Messwerte)"
+        ):
+            return []
+        raise
 
 
 def _count_rows(loaded: object) -> int | None:

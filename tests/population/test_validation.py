@@ -350,7 +350,9 @@ def test_reference_dates_out_of_range(tmp_path):
 
 
 def test_all_problems_reported_not_just_first(tmp_path):
-    rows = [f"08118076;Sachsenheim;{i % 28 + 1:02d}.01.{2000 + i // 28};-{i + 1};0;" for i in range(40)]
+    rows = [
+        f"08118076;Sachsenheim;{i % 28 + 1:02d}.01.{2000 + i // 28};-{i + 1};0;" for i in range(40)
+    ]
     problems = problems_of(load_municipal_series, muni(tmp_path, *rows))
     assert len(problems) == 40
     assert [p.row for p in problems] == list(range(2, 42))
