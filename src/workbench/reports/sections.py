@@ -286,6 +286,25 @@ def observations_for(ctx: ReportContext, catalogue: Any) -> tuple[Any, bool]:
     return ctx._cache[key]
 
 
+def targets_assessments_for(ctx: ReportContext, catalogue: Any) -> tuple[Any, Any]:
+    """(Zielwerte, assessments) of the Träger from the store (empty frames without a store
+    file; the file is never created here)."""
+    key = "targets_assessments"
+    if key not in ctx._cache:
+        from workbench import paths
+        from workbench.progress import empty_assessments, empty_targets
+        from workbench.store import ObservationStore
+
+        path = ctx.messwerte_db or paths.store_path()
+        if path.exists():
+            store = ObservationStore(path)
+            ctx._cache[key] = (store.targets(catalogue.traeger.id),
+                               store.assessments(catalogue.traeger.id))
+        else:
+            ctx._cache[key] = (empty_targets(), empty_assessments())
+    return ctx._cache[key]
+
+
 def handlungsfelder(ctx: ReportContext) -> None:
     """Status per Handlungsfeld and Maßnahme, indicators, Zeitplan; or how to start one."""
     heading(SECTION_TITLES["handlungsfelder"], anchor="handlungsfelder")
@@ -296,11 +315,11 @@ def handlungsfelder(ctx: ReportContext) -> None:
     catalogue = catalogue_for(ctx)
     if catalogue is None:
         note(f"Für {ctx.name} gibt es noch keinen Maßnahmenkatalog mit Handlungsfeldern. "
-             f"So beginnen Sie: „workbench new-catalogue {ctx.ags}“ legt aus der "
-             "Vorlage eine Katalogdatei (YAML) an; dort Handlungsfelder, Maßnahmen "
-             "(Ist-Zustand, Indikator, Zeitrahmen, Soll-Zustand) eintragen, Messwerte mit "
-             "„workbench import-observations“ erfassen. Der nächste Bericht zeigt dann den "
-             "Umsetzungsstand.")
+             "So beginnen Sie: Die Koordinierungsstelle legt mit dem Integrationsmonitoring "
+             "des Landkreises aus der Vorlage einen Katalog an (Handlungsfelder, Maßnahmen "
+             "mit Ist-Zustand, Indikator, Zeitrahmen und Soll-Zustand) und erfasst Messwerte "
+             "im Dashboard „Messwerte erfassen“ oder per Excel-Vorlage. Der nächste Bericht "
+             "zeigt dann den Umsetzungsstand.")
         return
     from workbench import progress
     from workbench.catalogue import indicators_frame
@@ -317,7 +336,9 @@ def handlungsfelder(ctx: ReportContext) -> None:
     if current.height == 0:
         note("Keine laufenden Maßnahmen: alle Maßnahmen des Katalogs sind abgeschlossen.")
         return
-    prog = progress.indicator_progress(current, obs, as_of)
+    targets, assessments = targets_assessments_for(ctx, catalogue)
+    prog = progress.indicator_progress(current, obs, as_of, targets=targets,
+                                       assessments=assessments)
     if examples:
         note("Beispieldaten: Für diesen Träger sind noch keine Messwerte erfasst. Die "
              "folgenden Werte sind erfundene Beispieldaten zur Veranschaulichung, keine "
@@ -426,14 +447,18 @@ def _progress_details(ctx: ReportContext, catalogue: Any, prog: Any, obs: Any,
     assumptions = catalogue.assumptions(closed=False)
     heading("Stand je Handlungsfeld", level=3)
     hf = progress.rollup_handlungsfelder(prog)
-    table(["Handlungsfeld", "Indikatoren", *progress.STATUSES, "kritischster Status",
-           "im Plan oder erreicht"],
-          [[r["handlungsfeld"], r["n_indicators"], *[r[s] for s in progress.STATUSES],
-            r["worst_status"], fmt_percent(100 * r["share_on_track"], 0)
-            if r["share_on_track"] is not None else "–"] for r in hf.iter_rows(named=True)],
+    total = progress.rollup_traeger(prog).row(0, named=True)
+    paragraph(f"Insgesamt {total['summary']}. Gezählt werden alle Indikatoren der laufenden "
+              "Maßnahmen, auch solche ohne Zielwert oder ohne Messwert.")
+    table(["Handlungsfeld", "Verteilung der Status (alle Indikatoren)",
+           "im Plan oder erreicht", "kritischster Status"],
+          [[r["handlungsfeld"], r["summary"], f"{r['n_on_track']} von {r['n_indicators']}",
+            r["worst_status"]] for r in hf.iter_rows(named=True)],
           f"Quelle: {docs}; Messwerte "
-          f"{'Beispieldaten' if examples else 'Messwertspeicher'}, Stand {fmt_date(as_of)}",
-          numeric=set(range(1, 8)))
+          f"{'Beispieldaten' if examples else 'Messwertspeicher'}, Stand {fmt_date(as_of)}")
+    heading("Was die Status bedeuten", level=4)
+    bullet_list([f"{status}: {text}" for status, text
+                 in progress.status_legend(set(prog["status"]))])
     _assumption_lines(ctx, assumptions)
     show_figure(ctx, progfig.status_overview_chart(prog, catalogue=catalogue))
 
@@ -477,8 +502,10 @@ def _progress_details(ctx: ReportContext, catalogue: Any, prog: Any, obs: Any,
     done = [d for d in evaluations if d <= as_of]
     if len(done) >= 2:
         heading("Evaluation", level=3)
+        targets, assessments = targets_assessments_for(ctx, catalogue)
         snapshot = progress.evaluation_snapshot(indicators_frame(catalogue, closed=False), obs,
-                                                done[-2], done[-1])
+                                                done[-2], done[-1], targets=targets,
+                                                assessments=assessments)
         show_figure(ctx, progfig.evaluation_chart(snapshot, catalogue=catalogue))
 
 
