@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from pathlib import Path
 
 import ipywidgets as w
 import polars as pl
@@ -88,6 +89,10 @@ class HandlungsfelderDashboard:
         self.selector.add_class("wb-traeger")
         self.notice = w.HTML("")
         self.example_banner = w.HTML("")
+        # Every indicator counted (distribution in words) and what each status means.
+        self.summary = w.HTML("")
+        self.summary.add_class("wb-table")
+        self.legend = w.HTML("")
         # Charts redraw in place when the Träger changes (PlotlyChart, Plotly.react).
         self.overview_chart = PlotlyChart()
         self.tabs = w.Tab()
@@ -113,7 +118,9 @@ class HandlungsfelderDashboard:
                 self.notice,
                 self.example_banner,
                 self.assumptions,
+                self.summary,
                 self.overview_chart,
+                self.legend,
                 w.HTML("<h3>Maßnahmen je Handlungsfeld</h3>"),
                 self.tabs,
                 w.HTML("<h3>Zeitplan</h3>"),
@@ -161,7 +168,10 @@ class HandlungsfelderDashboard:
             traeger_id, self.as_of, self.store_path
         )
         self.current = cat.indicators_frame(self.catalogue, closed=False)
-        self.progress = prog.indicator_progress(self.current, self.observations, self.as_of)
+        self.targets, self.assessments = self._targets_assessments(traeger_id)
+        self.progress = prog.indicator_progress(self.current, self.observations, self.as_of,
+                                                targets=self.targets,
+                                                assessments=self.assessments)
         self.is_example = self.used_examples or bool(
             self.progress["is_example"].fill_null(False).any()
         )
@@ -175,6 +185,8 @@ class HandlungsfelderDashboard:
             f'<div class="wb-note wb-annahme" data-testid="annahme">{html.escape(label)}</div>'
             for label in self.assumption_labels)
         self.history.value = self._history_html()
+        self.summary.value = self._summary_html()
+        self.legend.value = self._legend_html()
         self.overview_chart.figure = figure_spec(
             progfig.status_overview_chart(self.progress, catalogue=self.catalogue)
         )
@@ -183,7 +195,9 @@ class HandlungsfelderDashboard:
             progfig.zeitplan_chart(self.catalogue, as_of=self.as_of)
         )
         date_a, date_b = evaluation_dates(self.catalogue, self.as_of)
-        self.snapshot = prog.evaluation_snapshot(self.current, self.observations, date_a, date_b)
+        self.snapshot = prog.evaluation_snapshot(self.current, self.observations, date_a, date_b,
+                                                 targets=self.targets,
+                                                 assessments=self.assessments)
         self.evaluation_chart.figure = figure_spec(
             progfig.evaluation_chart(self.snapshot, catalogue=self.catalogue)
         )
@@ -193,6 +207,47 @@ class HandlungsfelderDashboard:
             f"<p>Statusänderungen {fmt_date(date_a)} → {fmt_date(date_b)}: "
             f"{html.escape(counts)}</p>"
         )
+
+    def _targets_assessments(self, traeger_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Stored Zielwerte and assessments (empty without a store file; none is created)."""
+        from workbench import paths
+        from workbench.store import ObservationStore
+
+        path = self.store_path or paths.store_path()
+        if not Path(path).exists():
+            return prog.empty_targets(), prog.empty_assessments()
+        store = ObservationStore(path)
+        try:
+            return store.targets(traeger_id), store.assessments(traeger_id)
+        finally:
+            store.close()
+
+    def _summary_html(self) -> str:
+        """The distribution of ALL indicators, for the Träger and per Handlungsfeld."""
+        total = prog.rollup_traeger(self.progress)
+        if total.height == 0:
+            return ""
+        fields = prog.rollup_handlungsfelder(self.progress)
+        table = pl.DataFrame({
+            "Handlungsfeld": fields["handlungsfeld"],
+            "Verteilung der Status (alle Indikatoren)": fields["summary"],
+            "im Plan oder erreicht": [f"{a} von {b}" for a, b in
+                                      zip(fields["n_on_track"], fields["n_indicators"],
+                                          strict=True)],
+            "kritischster Status": fields["worst_status"],
+        })
+        return (f'<p data-testid="status-summe"><b>Insgesamt '
+                f"{html.escape(total['summary'][0])}.</b> Gezählt werden alle Indikatoren der "
+                "laufenden Maßnahmen, auch solche ohne Zielwert oder ohne Messwert.</p>"
+                + html_table(table))
+
+    def _legend_html(self) -> str:
+        """One sentence per status shown: what it means, what the Träger can do, where."""
+        items = "".join(
+            f"<li><b>{html.escape(status)}</b>: {html.escape(text)}</li>"
+            for status, text in prog.status_legend(set(self.progress["status"])))
+        return (f'<div class="wb-note" data-testid="status-erlaeuterung"><h4>Was die Status '
+                f"bedeuten</h4><ul>{items}</ul></div>")
 
     def _history_html(self) -> str:
         """Finished projects (history): real period, status text, source — no progress."""

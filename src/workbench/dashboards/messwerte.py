@@ -4,6 +4,10 @@ Validation is the store's own (``ObservationStore.check``/``record``: catalogue 
 required audit fields); this module parses the German input (``12,5``; ``31.12.2025``) with
 ``workbench.observations_io`` and shows the result in German. Values are never overwritten:
 every save is a new version (``record``), shown in the history table.
+
+„Zielwert festlegen“ (``ObservationStore.set_target``, anzahl/anteil) and „Qualitatives Ziel
+bewerten“ (``ObservationStore.record_assessment``, qualitativ) are versioned and audited the
+same way; errors are shown beside the field they concern.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import html
 from pathlib import Path
 
 import ipywidgets as w
+import polars as pl
 
 from workbench import catalogue as cat
 from workbench.dashboards.base import header, message, query_params, source_line
 from workbench.formatting import MISSING, fmt_date, fmt_number
 from workbench.observations_io import parse_number
-from workbench.store import ObservationStore
+from workbench.progress import target_note
+from workbench.store import RATINGS, ObservationStore
 from workbench.validation import DataValidationError, Problem
 
 KIND_HINT = {
@@ -96,6 +102,8 @@ class MesswerteErfassenDashboard:
         self.feedback = w.HTML("")
         self.history = w.HTML("")
         self.history.add_class("wb-table")
+        self._build_target_form(style, wide)
+        self._build_assessment_form(style, wide)
         for widget, name in (
             (self.traeger, "traeger"),
             (self.indicator, "indikator"),
@@ -131,6 +139,8 @@ class MesswerteErfassenDashboard:
                 self.feedback,
                 w.HTML("<h3>Bisherige Werte dieses Indikators (alle Versionen)</h3>"),
                 self.history,
+                self.target_box,
+                self.assessment_box,
             ],
             layout=w.Layout(max_width="1240px", padding="0 8px"),
         )
@@ -167,12 +177,17 @@ class MesswerteErfassenDashboard:
             self.kind_hint.value = ""
             self.history.value = ""
             return
-        target = "" if row["target"] is None else f"; Zielwert {fmt_number(row['target'], 0)}"
+        target = self._target_text(row)
+        target = f"; {target}" if target else ""
         self.kind_hint.value = (
             f'<div class="wb-figure-label" style="margin-left:124px">Erwartet: '
             f"{html.escape(KIND_HINT.get(row['kind'], row['kind']))}{html.escape(target)}</div>"
         )
+        self.target_box.layout.display = "" if row["kind"] in ("anzahl", "anteil") else "none"
+        self.assessment_box.layout.display = "" if row["kind"] == "qualitativ" else "none"
         self._show_history()
+        self._show_target_history()
+        self._show_assessments()
 
     def _show_history(self) -> None:
         hist = self.store.history(self.traeger.value, self.indicator.value)
@@ -271,10 +286,207 @@ class MesswerteErfassenDashboard:
         self._show_history()
         return version
 
+    # ---- Zielwert festlegen ------------------------------------------------------------------
+    def _build_target_form(self, style: dict, wide: w.Layout) -> None:
+        narrow = w.Layout(width="360px")
+        self.target_value = w.Text(description="Zielwert:", placeholder="z. B. 12 oder 12,5",
+                                   style=style, layout=narrow)
+        self.target_by = w.Text(description="Festgelegt von:", placeholder="Name",
+                                style=style, layout=narrow)
+        self.target_comment = w.Textarea(
+            description="Begründung:", placeholder="z. B. Beschluss des Gemeinderats vom …",
+            style=style, layout=wide)
+        self.target_save = w.Button(description="Zielwert speichern", button_style="primary",
+                                    icon="save", layout=w.Layout(width="200px",
+                                                                 margin="8px 0 0 124px"))
+        self.target_errors = {name: w.HTML("") for name in ("Zielwert", "Festgelegt von",
+                                                              "Begründung")}
+        self.target_feedback = w.HTML("")
+        self.target_history = w.HTML("")
+        self.target_history.add_class("wb-table")
+        for widget, name in ((self.target_value, "zielwert"),
+                             (self.target_by, "zielwert-von"),
+                             (self.target_comment, "zielwert-begruendung"),
+                             (self.target_save, "zielwert-speichern")):
+            widget.add_class(f"wb-field-{name}")
+        self.target_save.on_click(lambda _b: self.submit_target())
+        e = self.target_errors
+        self.target_box = w.VBox([
+            w.HTML("<h3>Zielwert festlegen</h3><p>Ein hier festgelegter Zielwert ersetzt den "
+                   "Zielwert des Katalogs; frühere Zielwerte bleiben in der Liste sichtbar.</p>"),
+            self.target_value, e["Zielwert"], self.target_by, e["Festgelegt von"],
+            self.target_comment, e["Begründung"], self.target_save, self.target_feedback,
+            self.target_history,
+        ])
+
+    def _target_text(self, row: dict) -> str:
+        """„Zielwert 12 (festgelegt am … von …)“ / „Zielwert 3 (Annahme)“ / ""."""
+        stored = self.store.targets(self.traeger.value).filter(
+            pl.col("indicator_id") == row["indicator_id"])
+        if stored.height:
+            t = stored.row(0, named=True)
+            return (f"Zielwert {_fmt(t['target'])} ("
+                    f"{target_note(t['set_at'].date(), t['set_by'])[len('Zielwert '):]})")
+        if row["target"] is None:
+            return ""
+        return (f"Zielwert {_fmt(row['target'])} (Katalog"
+                + (", Annahme" if row.get("target_assumed") else "") + ")")
+
+    def submit_target(self) -> int | None:
+        """Validate and store the Zielwert of the selected indicator; return its version."""
+        for widget in self.target_errors.values():
+            widget.value = ""
+        value = None
+        errors: dict[str, str] = {}
+        if not self.target_value.value.strip():
+            errors["Zielwert"] = "Bitte einen Zielwert eingeben, z. B. 12 oder 12,5."
+        else:
+            value = parse_number(self.target_value.value)
+            if value is None:
+                errors["Zielwert"] = (f"„{self.target_value.value}“ ist keine Zahl – bitte "
+                                      "z. B. 12 oder 12,5 eingeben.")
+        row = {"traeger_id": self.traeger.value, "indicator_id": self.indicator.value or "",
+               "value": value, "set_by": self.target_by.value.strip(),
+               "comment": self.target_comment.value.strip()}
+        for problem in self.store.check_target(row):
+            if problem.column == "Zielwert" and "Zielwert" in errors:
+                continue
+            errors.setdefault(problem.column, _problem_text(problem))
+        if errors:
+            self._show_field_errors(self.target_errors, errors, self.target_feedback)
+            return None
+        version = self.store.set_target(row["traeger_id"], row["indicator_id"], value,
+                                        set_by=row["set_by"], comment=row["comment"])
+        self.target_feedback.value = message(
+            f"Zielwert {_fmt(value)} gespeichert für {self.indicator.label} (Version "
+            f"{version}).", "ok")
+        self._show_indicator()
+        return version
+
+    def _show_target_history(self) -> None:
+        row = self._indicators.get(self.indicator.value)
+        hist = self.store.target_history(self.traeger.value, self.indicator.value)
+        lines = []
+        if row is not None and row["target"] is not None:
+            lines.append(["Katalog", _fmt(row["target"])
+                          + (" (Annahme)" if row.get("target_assumed") else ""), "", "",
+                          "Zielwert aus dem Maßnahmenkatalog"])
+        for r in hist.sort("version", descending=True).iter_rows(named=True):
+            lines.append([f"Version {r['version']}", _fmt(r["target"]), r["set_by"],
+                          r["set_at"].strftime("%d.%m.%Y %H:%M"), r["comment"]])
+        if not lines:
+            self.target_history.value = "<p>Noch kein Zielwert festgelegt.</p>"
+            return
+        self.target_history.value = _table(
+            ["Herkunft", "Zielwert", "Festgelegt von", "Festgelegt am (UTC)", "Begründung"],
+            lines, "zielwert-historie")
+
+    # ---- Qualitatives Ziel bewerten ----------------------------------------------------------
+    def _build_assessment_form(self, style: dict, wide: w.Layout) -> None:
+        narrow = w.Layout(width="360px")
+        self.rating = w.Dropdown(options=[("bitte wählen", "")] + [(r, r) for r in RATINGS],
+                                 value="", description="Bewertung:", style=style,
+                                 layout=narrow)
+        self.assessed_on = w.Text(description="Bewertet am:", placeholder="TT.MM.JJJJ",
+                                  style=style, layout=narrow)
+        self.justification = w.Textarea(description="Begründung:", style=style, layout=wide,
+                                        placeholder="z. B. zwei von vier Turnieren mit Bericht")
+        self.assessed_by = w.Text(description="Bewertet von:", placeholder="Name",
+                                  style=style, layout=narrow)
+        self.assessment_save = w.Button(description="Bewertung speichern",
+                                        button_style="primary", icon="save",
+                                        layout=w.Layout(width="200px", margin="8px 0 0 124px"))
+        self.assessment_errors = {name: w.HTML("") for name in (
+            "Bewertung", "Bewertet am", "Begründung", "Bewertet von")}
+        self.assessment_feedback = w.HTML("")
+        self.assessment_history = w.HTML("")
+        self.assessment_history.add_class("wb-table")
+        for widget, name in ((self.rating, "bewertung"), (self.assessed_on, "bewertet-am"),
+                             (self.justification, "bewertung-begruendung"),
+                             (self.assessed_by, "bewertet-von"),
+                             (self.assessment_save, "bewertung-speichern")):
+            widget.add_class(f"wb-field-{name}")
+        self.assessment_save.on_click(lambda _b: self.submit_assessment())
+        e = self.assessment_errors
+        self.assessment_box = w.VBox([
+            w.HTML("<h3>Qualitatives Ziel bewerten</h3><p>Eine Bewertung wird mit Datum, "
+                   "Begründung und Namen gespeichert; frühere Bewertungen bleiben erhalten.</p>"),
+            self.rating, e["Bewertung"], self.assessed_on, e["Bewertet am"],
+            self.justification, e["Begründung"], self.assessed_by, e["Bewertet von"],
+            self.assessment_save, self.assessment_feedback, self.assessment_history,
+        ])
+
+    def submit_assessment(self) -> int | None:
+        """Validate and store an assessment of the selected indicator; return its version."""
+        for widget in self.assessment_errors.values():
+            widget.value = ""
+        errors: dict[str, str] = {}
+        when = _parse_date(self.assessed_on.value)
+        if when is None:
+            errors["Bewertet am"] = (f"„{self.assessed_on.value}“ ist kein Datum – bitte "
+                                     "TT.MM.JJJJ eingeben, z. B. 12.03.2026.")
+        if not self.rating.value:
+            errors["Bewertung"] = ("Bitte „erreicht“, „teilweise erreicht“ oder „nicht "
+                                   "erreicht“ wählen.")
+        row = {"traeger_id": self.traeger.value, "indicator_id": self.indicator.value or "",
+               "assessed_on": when, "rating": self.rating.value,
+               "justification": self.justification.value.strip(),
+               "assessed_by": self.assessed_by.value.strip()}
+        for problem in self.store.check_assessment(row):
+            errors.setdefault(problem.column, _problem_text(problem))
+        if errors:
+            self._show_field_errors(self.assessment_errors, errors, self.assessment_feedback)
+            return None
+        version = self.store.record_assessment(
+            row["traeger_id"], row["indicator_id"], when, row["rating"], row["justification"],
+            assessed_by=row["assessed_by"])
+        self.assessment_feedback.value = message(
+            f"Bewertung „{row['rating']}“ zum {fmt_date(when)} gespeichert (Version "
+            f"{version}).", "ok")
+        self._show_assessments()
+        return version
+
+    def _show_assessments(self) -> None:
+        hist = self.store.assessments(self.traeger.value, self.indicator.value)
+        if hist.height == 0:
+            self.assessment_history.value = "<p>Noch nicht bewertet.</p>"
+            return
+        lines = [[f"Version {r['version']}", fmt_date(r["assessed_on"]), r["rating"],
+                  r["justification"], r["assessed_by"], r["entered_at"].strftime("%d.%m.%Y %H:%M")]
+                 for r in hist.sort("version", descending=True).iter_rows(named=True)]
+        self.assessment_history.value = _table(
+            ["Version", "Bewertet am", "Bewertung", "Begründung", "Bewertet von",
+             "Erfasst am (UTC)"], lines, "bewertung-historie")
+
+    def _show_field_errors(self, fields: dict[str, w.HTML], errors: dict[str, str],
+                           feedback: w.HTML) -> None:
+        other = []
+        for column, text in errors.items():
+            if column in fields:
+                fields[column].value = (
+                    f'<div class="wb-message wb-error" style="margin-left:124px" '
+                    f'data-testid="fehler-{html.escape(column)}">{html.escape(text)}</div>')
+            else:
+                other.append(text)
+        feedback.value = message("Nicht gespeichert: bitte die markierten Felder prüfen. "
+                                 + " ".join(other), "error")
+
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self.widget)
+
+
+def _fmt(value: float) -> str:
+    return fmt_number(value, 2).rstrip("0").rstrip(",")
+
+
+def _table(head: list[str], rows: list[list[str]], testid: str) -> str:
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
+                   for r in rows)
+    return (f'<table data-testid="{testid}"><thead><tr>{cells}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
 
 
 def _parse_date(text: str) -> dt.date | None:
