@@ -190,11 +190,13 @@ CHILD = textwrap.dedent(
 
 
 def _big_csv(path: Path) -> Path:
-    first = dt.date(1960, 1, 1)
+    # Stichtage must lie in the accepted range (from 1990): two indicators × N_ROWS/2 days.
+    first = dt.date(1990, 1, 1)
     lines = ["Träger;Indikator-ID;Stichtag;Wert;Notiz;Quelle;Erfasst von;Kommentar"]
     for i in range(N_ROWS):
-        day = first + dt.timedelta(days=i)
-        lines.append(f"teststadt;anzahl-kurse;{day:%d.%m.%Y};{i};;Massenimport;;")
+        day = first + dt.timedelta(days=i // 2)
+        indicator = "anzahl-kurse" if i % 2 == 0 else "anteil-a2"
+        lines.append(f"teststadt;{indicator};{day:%d.%m.%Y};{i % 100};;Massenimport;;")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     return path
 
@@ -219,7 +221,7 @@ def _assert_intact(store: ObservationStore, before) -> int:
     reopened = ObservationStore(store.path)
     assert reopened.integrity_check() == "ok"
     hist = reopened.history()
-    earlier = hist.filter(hist["indicator_id"] == "anteil-a2")
+    earlier = hist.filter(hist["source"] != "Massenimport")  # what was there before
     assert earlier.equals(before)
     imported = hist.height - before.height
     assert imported in (0, N_ROWS), f"partial import: {imported} rows"
