@@ -64,13 +64,13 @@ def test_neutralise_and_unneutralise_are_inverse():
 def test_hostile_cells_neutralised_in_csv_and_reimported_exactly(tmp_path):
     store = ObservationStore(tmp_path / "a.sqlite")
     for i, text in enumerate(HOSTILE):
-        store.record("teststadt", "erfahrungen", dt.date(2020 + i, 12, 31), None, note=text,
+        store.record("teststadt", "erfahrungen", dt.date(2010 + i, 12, 31), None, note=text,
                      entered_by="Test", source=f"Quelle {i}", comment=text)
     out = export_observations(tmp_path / "export.csv", store)
     rows = _read_csv(out)
     by_period = {r["Stichtag"]: r for r in rows}
     for i, text in enumerate(HOSTILE):
-        row = by_period[f"31.12.{2020 + i}"]
+        row = by_period[f"31.12.{2010 + i}"]
         assert row["Notiz"] == "'" + text, text
         assert row["Kommentar"] == "'" + text
     # No cell of the file starts with a formula trigger any more.
@@ -84,8 +84,8 @@ def test_hostile_cells_neutralised_in_csv_and_reimported_exactly(tmp_path):
     import_observations(out, again, user="Test")
     notes = {r["period"].year: r for r in again.current().iter_rows(named=True)}
     for i, text in enumerate(HOSTILE):
-        assert notes[2020 + i]["note"] == text.strip()
-        assert notes[2020 + i]["comment"] == text.strip()
+        assert notes[2010 + i]["note"] == text.strip()
+        assert notes[2010 + i]["comment"] == text.strip()
     # ...and re-importing into the original store changes nothing but the two values whose
     # leading tab/CR the importer trims (as it does for any cell).
     changed = sum(1 for t in HOSTILE if t != t.strip())
