@@ -268,12 +268,15 @@ def load_examples_into(store: Any, as_of: dt.date) -> int:
 
 
 def observations_for(traeger_id: str | None = None, as_of: dt.date | None = None,
-                     store_path: Path | None = None) -> tuple[pl.DataFrame, bool]:
+                     store_path: Path | None = None, *,
+                     catalogue: cat.Catalogue | None = None) -> tuple[pl.DataFrame, bool]:
     """Current observations from the store, or example data if the store has none.
 
     Returns ``(observations, used_examples)``. When the store file does not exist or holds
     no values for ``traeger_id``, a temporary store is filled with example data (the default
-    store is never created or modified here).
+    store is never created or modified here). ``catalogue``: generate examples from this
+    Träger's catalogue only (same values; other catalogues are not read, so a broken one
+    elsewhere does not matter).
     """
     from workbench.store import ObservationStore
 
@@ -287,7 +290,11 @@ def observations_for(traeger_id: str | None = None, as_of: dt.date | None = None
     with tempfile.TemporaryDirectory(prefix="workbench-beispiel-") as tmp:
         store = ObservationStore(Path(tmp) / "beispiel.sqlite")
         try:
-            load_examples_into(store, as_of)
+            if catalogue is not None and traeger_id == catalogue.traeger.id:
+                rows = generate_examples(as_of, {traeger_id: catalogue}).to_dicts()
+                store.record_many(rows, skip_unchanged=True)
+            else:
+                load_examples_into(store, as_of)
             return store.current(traeger_id), True
         finally:
             store.close()

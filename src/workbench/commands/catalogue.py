@@ -19,10 +19,12 @@ from workbench import catalogue
 )
 def new_catalogue(ags_or_name: str, name: str | None, ziel: Path | None) -> None:
     """Neuen Maßnahmenkatalog für eine Gemeinde (AGS oder Name) aus der Vorlage anlegen."""
+    from workbench.formatting import escape_control, escape_lines
+
     try:
         ags, official = catalogue.lookup_municipality(ags_or_name)
         path = catalogue.new_from_template(ags, name or official, ziel)
     except (ValueError, FileExistsError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Katalog angelegt: {path}")
+        raise click.ClickException(escape_lines(exc)) from exc
+    click.echo(f"Katalog angelegt: {escape_control(path)}")
     click.echo("Nächster Schritt: Maßnahmen und Indikatoren aus dem Integrationskonzept eintragen.")

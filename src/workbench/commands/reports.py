@@ -53,7 +53,10 @@ def reports(municipalities: tuple[str, ...], all_: bool, year: int, out_dir: Pat
       workbench reports -m Sachsenheim -m 08118048 --year 2024 --out /tmp/b --format html
       workbench reports --all --year 2024 --out output/berichte --rerun-failed
     """
+    from workbench.formatting import escape_lines
+    from workbench.ids import InvalidIdError
     from workbench.population import UnknownMunicipalityError
+    from workbench.reports.export import OutputWriteError
     from workbench.reports.runner import plan_jobs, run_batch
 
     if not municipalities and not all_ and not kreis:
@@ -65,11 +68,15 @@ def reports(municipalities: tuple[str, ...], all_: bool, year: int, out_dir: Pat
     try:
         jobs = plan_jobs(municipalities, all_municipalities=all_, year=year,
                          kreis=all_ if kreis is None else kreis, data_dir=data_dir)
-    except UnknownMunicipalityError as exc:
-        raise click.BadParameter(str(exc), param_hint="--municipality") from exc
+    except (UnknownMunicipalityError, InvalidIdError) as exc:
+        raise click.BadParameter(escape_lines(exc), param_hint="--municipality") from exc
     mode = "failed" if rerun_failed else "outdated" if only_outdated else "all"
-    result = run_batch(jobs, out_dir, formats=fmt, workers=workers, mode=mode,
-                       dask_address=dask_address, progress=not quiet, data_dir=data_dir)
-    click.echo(result.summary())
-    if result.failed:
+    try:
+        result = run_batch(jobs, out_dir, formats=fmt, workers=workers, mode=mode,
+                           dask_address=dask_address, progress=not quiet, data_dir=data_dir)
+    except OutputWriteError as exc:
+        raise click.ClickException(f"Ausgabeverzeichnis nicht nutzbar: {exc}") from exc
+    # Error texts may quote file contents: control characters shown as escapes.
+    click.echo(escape_lines(result.summary()))
+    if result.failed or result.errors:
         sys.exit(1)

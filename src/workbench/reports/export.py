@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 import copy
+import errno
 import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,72 @@ PLOTLY_JS = "plotly.min.js"
 REPORT_CSS = "report.css"
 
 
+class OutputWriteError(OSError):
+    """An output file could not be written; ``str()`` is German with the path and reason."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path} nicht geschrieben: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+_REASONS = {
+    errno.EACCES: "keine Schreibberechtigung (Datei oder Verzeichnis schreibgeschützt oder "
+                  "von einem anderen Programm gesperrt)",
+    errno.EPERM: "Vorgang nicht erlaubt (Datei schreibgeschützt oder gesperrt)",
+    errno.EROFS: "das Dateisystem ist schreibgeschützt",
+    errno.ENOSPC: "kein Speicherplatz mehr auf dem Datenträger",
+    errno.EDQUOT: "Speicherkontingent (Quota) erschöpft",
+    errno.EISDIR: "an dieser Stelle liegt ein Verzeichnis",
+    errno.ENOTDIR: "ein Teil des Pfads ist kein Verzeichnis",
+    errno.ENOENT: "Verzeichnis existiert nicht",
+    errno.ENAMETOOLONG: "Dateiname zu lang",
+    errno.EBUSY: "Datei wird von einem anderen Programm verwendet",
+}
+
+
+def describe_os_error(exc: BaseException) -> str:
+    """German reason for a failed file operation (``errno`` mapped, else the system text)."""
+    if isinstance(exc, OutputWriteError):
+        return exc.reason
+    code = getattr(exc, "errno", None)
+    if code in _REASONS:
+        return _REASONS[code]
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def check_writable(path: Path) -> None:
+    """Refuse to replace an existing file marked read-only (``chmod a-w``, Windows attribute).
+
+    ``os.replace`` over a read-only file succeeds on POSIX (only the directory counts) but
+    fails on Windows; checking the file's own write bits gives the same behaviour everywhere:
+    a file someone protected is never silently overwritten.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise OutputWriteError(path, _REASONS[errno.EISDIR])
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise OutputWriteError(path, "Datei ist schreibgeschützt (nur lesbar); Schreibschutz "
+                                     "aufheben oder Datei entfernen")
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory and ``os.replace`` (never half-written)."""
+    """Write via a temp file in the same directory and ``os.replace`` (never half-written).
+
+    Raises :class:`OutputWriteError` (German, with path and reason) for any failure."""
+    try:
+        _atomic_write_text(Path(path), text)
+    except OutputWriteError:
+        raise
+    except OSError as exc:
+        raise OutputWriteError(Path(path), describe_os_error(exc)) from exc
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -53,7 +53,10 @@ class ReportJob:
 
     @property
     def stem(self) -> str:
-        return f"{self.key}_{slug(self.name)}"
+        """Output file stem ``<AGS>_<Name>``, checked before any path is built from it."""
+        from workbench.ids import check_report_stem
+
+        return check_report_stem(self.key, f"{self.key}_{slug(self.name)}")
 
 
 @dataclass
@@ -69,6 +72,9 @@ class ReportResult:
     cell_source: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     inputs_hash: str = ""
+    # Per input key (code, notebook, …, messwerte) a short content hash: shows WHY a report
+    # was outdated when two manifests are compared.
+    inputs: dict[str, str] = field(default_factory=dict)
     finished_at: str = ""
     pid: int = 0
 
@@ -104,9 +110,13 @@ def plan_jobs(
     """Resolve names/AGS to jobs; raises ``UnknownMunicipalityError`` (German, with close
     matches) for an unknown municipality. ``overrides`` maps a name/AGS to extra
     parameters for that report only."""
+    from workbench.ids import check_municipality
     from workbench.population import KREIS_AGS, KREIS_NAME, resolve_municipality
     from workbench.population import municipalities as register_of
 
+    # Names/AGS become parameters and file names: checked before anything else (InvalidIdError).
+    for item in [*(municipalities or ()), *(overrides or {})]:
+        check_municipality(item)
     register = register_of(Path(data_dir) if data_dir else None)
     base = {"berichtsjahr": int(year), **(extra or {})}
     if data_dir:
@@ -151,45 +161,177 @@ def plan_land_jobs(year: int, *, land: str = "08", limit: int | None = None) -> 
 
 
 # ------------------------------------------------------------------------------------------
-# Input fingerprint (for --only-outdated)
+# Input fingerprint (for --only-outdated): content hashes of what a report reads
 # ------------------------------------------------------------------------------------------
 
-def _tree_stats(root: Path, suffixes: tuple[str, ...] | None = None) -> list[tuple[str, int, int]]:
-    if not root.exists():
-        return []
-    out = []
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and (
-            suffixes is None or path.suffix in suffixes
-        ):
-            st = path.stat()
-            out.append((str(path), st.st_mtime_ns, st.st_size))
-    return out
+CODE_SUFFIXES = (".py", ".j2", ".css", ".json", ".yaml")
+# Directories of the data directory that are NOT population inputs (each has its own key).
+NOT_POPULATION = frozenset({"catalogues", "store", "templates", "user"})
 
 
-def inputs_fingerprint(data_dir: Path | None = None) -> str:
-    """Hash over what every report depends on: package code, data, catalogues, store."""
-    data = Path(data_dir) if data_dir else paths.data_dir()
-    parts: list[Any] = [
-        _tree_stats(paths.PACKAGE_DIR, (".py", ".j2", ".css", ".json", ".yaml")),
-        _tree_stats(data),  # raw files, published figures, user series, catalogues, store
-    ]
-    # Locations that environment variables may move outside the data directory.
-    for extra in (paths.user_dir(), paths.catalogue_dir()):
-        if data not in extra.parents:
-            parts.append(_tree_stats(extra))
-    db = paths.store_path()
-    if db.exists() and data not in db.parents:
-        st = db.stat()
-        parts.append((str(db), st.st_mtime_ns, st.st_size))
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def job_hash(job: ReportJob, fingerprint: str) -> str:
-    nb_bytes = Path(job.notebook).read_bytes() if Path(job.notebook).exists() else b""
-    payload = json.dumps([fingerprint, hashlib.sha256(nb_bytes).hexdigest(),
-                          sorted(job.parameters.items())], default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+def package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("workbench")
+    except Exception:  # noqa: BLE001 - source checkout without metadata
+        return "unbekannt"
+
+
+class InputHasher:
+    """Content hashes (SHA-256) of report inputs, memoised for one batch.
+
+    Keys on what a report READS, never on file times: touching, copying or re-creating a file
+    with the same content changes nothing; one Träger's new values change only its reports.
+    """
+
+    def __init__(self) -> None:
+        self._files: dict[Path, str] = {}
+        self._trees: dict[tuple[Path, tuple[str, ...] | None, frozenset[str]], str] = {}
+        self._catalogues: dict[Path, list[tuple[Path, str | None]]] = {}
+        self._observations: dict[tuple[Path, tuple[str, ...]], str] = {}
+
+    def file(self, path: Path) -> str:
+        path = Path(path)
+        if path not in self._files:
+            try:
+                self._files[path] = _sha(path.read_bytes())
+            except FileNotFoundError:
+                self._files[path] = "fehlt"
+        return self._files[path]
+
+    def tree(self, root: Path, suffixes: tuple[str, ...] | None = None,
+             skip: frozenset[str] = frozenset()) -> str:
+        """Hash over relative paths and contents of every file under ``root``."""
+        root = Path(root)
+        key = (root, suffixes, skip)
+        if key not in self._trees:
+            items = []
+            if root.is_dir():
+                for path in sorted(root.rglob("*")):
+                    rel = path.relative_to(root)
+                    if (rel.parts[0] in skip or "__pycache__" in rel.parts
+                            or not path.is_file()
+                            or (suffixes is not None and path.suffix not in suffixes)):
+                        continue
+                    items.append((rel.as_posix(), self.file(path)))
+            self._trees[key] = _sha(json.dumps(items).encode())
+        return self._trees[key]
+
+    def catalogue_files(self, directory: Path) -> list[tuple[Path, str | None]]:
+        """Every catalogue file of ``directory`` with the AGS it declares (None: unreadable)."""
+        from workbench.ids import is_traeger_id
+        from workbench.reports.context import declared_ags
+
+        if directory not in self._catalogues:
+            found = []
+            if directory.is_dir():
+                for path in sorted(directory.glob("*.yaml")):
+                    if is_traeger_id(path.stem):
+                        text = path.read_text(encoding="utf-8", errors="replace")
+                        found.append((path, declared_ags(text)))
+            self._catalogues[directory] = found
+        return self._catalogues[directory]
+
+    def observations(self, db: Path, traeger_ids: tuple[str, ...]) -> str:
+        """Hash of every stored version of these Träger (read-only). No store and a store
+        without values for them are the same input: the report shows Beispieldaten."""
+        key = (db, traeger_ids)
+        if key not in self._observations:
+            if not traeger_ids:
+                digest = "kein Träger"
+            elif not db.is_file():
+                digest = _sha(json.dumps([]).encode())
+            else:
+                digest = _observations_digest(db, traeger_ids)
+            self._observations[key] = digest
+        return self._observations[key]
+
+
+def _observations_digest(db: Path, traeger_ids: tuple[str, ...]) -> str:
+    import sqlite3
+
+    marks = ",".join("?" * len(traeger_ids))
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error as exc:
+        return f"nicht lesbar: {exc}"
+    try:
+        rows = conn.execute(
+            "SELECT traeger_id, indicator_id, period, value, note, version, entered_by, "
+            f"entered_at, source, comment, is_example FROM observation WHERE traeger_id IN "
+            f"({marks}) ORDER BY traeger_id, indicator_id, period, version", traeger_ids,
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # created, never migrated: no values
+            rows = []
+        else:  # unreadable: a value of its own, the report shows the problem
+            return f"nicht lesbar: {exc}"
+    except sqlite3.Error as exc:
+        return f"nicht lesbar: {exc}"
+    finally:
+        conn.close()
+    return _sha(json.dumps(rows, default=str).encode())
+
+
+def report_inputs(job: ReportJob, hasher: InputHasher | None = None) -> dict[str, Any]:
+    """What the report of ``job`` reads, as content hashes (documented in
+    ``docs/export-und-berichte-sicherheit.md``):
+
+    * ``code``: package version and the package's source files (.py/.j2/.css/.json/.yaml);
+    * ``notebook``: the report notebook; ``parameters``: all notebook parameters;
+    * ``stichtag``: evaluation date (31.12. of the Berichtsjahr, at most today) – Beispieldaten
+      and status depend on it;
+    * ``bevoelkerung``: every file of the data directory except ``catalogues/``, ``store/``,
+      ``templates/``, ``user/`` (raw official files, published figures) and the user
+      directory (``WORKBENCH_USER_DIR`` or ``<data>/user``);
+    * ``katalog``: the catalogue file(s) declaring this area's AGS (or, unreadable, named
+      like it); ``messwerte``: every stored version of those Träger in the store the report
+      uses (``messwerte_db`` or ``WORKBENCH_DB``).
+    """
+    hasher = hasher or InputHasher()
+    params = job.parameters
+    data_param = params.get("datenverzeichnis") or ""
+    data = Path(data_param).expanduser().resolve() if data_param else paths.data_dir()
+    if os.environ.get("WORKBENCH_USER_DIR") or not data_param:
+        user = paths.user_dir()
+    else:
+        user = data / "user"
+    year = int(params.get("berichtsjahr", dt.date.today().year))
+    inputs: dict[str, Any] = {
+        "code": [package_version(), hasher.tree(paths.PACKAGE_DIR, CODE_SUFFIXES)],
+        "notebook": hasher.file(Path(job.notebook)),
+        "parameters": sorted((k, str(v)) for k, v in params.items()),
+        "stichtag": min(dt.date(year, 12, 31), dt.date.today()).isoformat(),
+        "bevoelkerung": [hasher.tree(data, skip=NOT_POPULATION), hasher.tree(user)],
+    }
+    if not params.get("nur_bevoelkerung"):
+        from workbench.catalogue import slugify
+
+        catalogues = data / "catalogues" if data_param else paths.catalogue_dir()
+        stems = {slugify(job.name)} | ({"landkreis"} if job.kind == "kreis" else set())
+        used = [path for path, ags in hasher.catalogue_files(catalogues)
+                if ags == job.key or (ags is None and path.stem in stems)]
+        db_param = params.get("messwerte_db") or ""
+        db = Path(db_param).expanduser().resolve() if db_param else paths.store_path()
+        inputs["katalog"] = [(p.name, hasher.file(p)) for p in used]
+        inputs["messwerte"] = hasher.observations(db, tuple(sorted(p.stem for p in used)))
+    return inputs
+
+
+def input_digests(job: ReportJob, hasher: InputHasher | None = None) -> dict[str, str]:
+    """:func:`report_inputs` as one short hash per key (stored as ``inputs`` per report)."""
+    return {key: _sha(json.dumps(value, sort_keys=True, default=str).encode())[:16]
+            for key, value in report_inputs(job, hasher).items()}
+
+
+def job_hash(job: ReportJob, hasher: InputHasher | None = None) -> str:
+    """One hash over :func:`report_inputs` (stored as ``inputs_hash`` in the manifest)."""
+    return _sha(json.dumps(input_digests(job, hasher), sort_keys=True).encode())
 
 
 # ------------------------------------------------------------------------------------------
@@ -266,46 +408,72 @@ def render_report(
     """Execute one report notebook and export it (HTML; the PDF is printed afterwards)."""
     from papermill.exceptions import PapermillExecutionError
 
-    from workbench.reports.export import export_html, write_notebook
+    from workbench.reports.export import OutputWriteError, export_html, write_notebook
 
     out = Path(out_dir)
     start = time.perf_counter()
     result = ReportResult(job.key, job.name, job.kind, FAILED, inputs_hash=inputs_hash,
                           pid=os.getpid())
-    ipynb = out / "ipynb" / f"{job.stem}.ipynb"
+    stem = ""
     try:
+        stem = job.stem  # checked (ids.check_report_stem) before any path is built
+        ipynb = out / "ipynb" / f"{stem}.ipynb"
+        html = out / f"{stem}.html"
         result.stage = "Ausführung"
         nb = execute_report(job.notebook, dict(job.parameters), engine_name, str(ipynb))
+        result.stage = "Notebook"
         write_notebook(nb, ipynb)
         result.outputs["ipynb"] = str(ipynb.relative_to(out))
         if "html" in formats or "pdf" in formats:
             result.stage = "HTML"
-            html = out / f"{job.stem}.html"
             title = f"Integrationsbericht {job.name} {job.parameters.get('berichtsjahr', '')}"
             export_html(nb, html, title.strip())
             result.outputs["html"] = html.name
         result.status, result.stage = OK, ""
     except PapermillExecutionError as exc:
         failed_nb = getattr(exc, "notebook", None)
-        if failed_nb is not None:
-            write_notebook(failed_nb, ipynb)  # shows the error at the top and at the cell
-            result.outputs["ipynb"] = str(ipynb.relative_to(out))
         result.cell = exc.exec_count
         result.cell_source = _first_code_line(exc.source)
         result.error = f"{exc.ename}: {exc.evalue}"
+        if failed_nb is not None:
+            try:
+                write_notebook(failed_nb, ipynb)  # shows the error at the top and at the cell
+                result.outputs["ipynb"] = str(ipynb.relative_to(out))
+            except OutputWriteError as write_error:
+                result.error += f" (ausgeführtes Notebook nicht gespeichert: {write_error})"
+    except OutputWriteError as exc:
+        # A locked/read-only/unwritable output file fails this report only (path + reason).
+        result.error = f"Ausgabedatei {exc.path} nicht geschrieben: {exc.reason}"
     except Exception as exc:  # noqa: BLE001 - one broken report must not stop the batch
         result.error = f"{type(exc).__name__}: {exc}"
         result.cell_source = traceback.format_exc(limit=3)[-400:]
     result.seconds = round(time.perf_counter() - start, 3)
     result.finished_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    if not result.ok:
-        for stale in (out / f"{job.stem}.html", out / "pdf" / f"{job.stem}.pdf"):
-            stale.unlink(missing_ok=True)
+    if not stem:
+        pass
+    elif not result.ok:
+        # No stale HTML/PDF of an older run beside a failed report – but a file someone made
+        # read-only is left alone (it is what made the report fail, not ours to delete).
+        for name in ("html", "pdf"):
+            if name in result.outputs:
+                continue
+            _remove_output(out / (f"{stem}.html" if name == "html" else f"pdf/{stem}.pdf"))
         # A failed report keeps its executed notebook in any case: it is the diagnosis.
     elif "ipynb" not in formats:
-        ipynb.unlink(missing_ok=True)
+        _remove_output(out / "ipynb" / f"{stem}.ipynb")
         result.outputs.pop("ipynb", None)
     return result
+
+
+def _remove_output(path: Path) -> None:
+    """Delete an output file of ours; never a read-only one, never raise."""
+    from workbench.reports.export import OutputWriteError, check_writable
+
+    try:
+        check_writable(path)
+        path.unlink(missing_ok=True)
+    except (OutputWriteError, OSError):
+        pass
 
 
 # ------------------------------------------------------------------------------------------
@@ -402,6 +570,8 @@ class BatchResult:
     results: list[ReportResult]
     skipped: list[str]
     seconds: float
+    # Problems of the batch's own files (manifest, index, assets) – German, with path.
+    errors: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -418,6 +588,8 @@ class BatchResult:
         for r in self.failed:
             where = f"Zelle {r.cell} ({r.cell_source})" if r.cell else f"Schritt {r.stage}"
             lines.append(f"  FEHLER {r.name} ({r.key}): {where}: {r.error}")
+        for error in self.errors:
+            lines.append(f"  FEHLER Ausgabe: {error}")
         lines.append(f"Übersicht: {self.out_dir / 'index.html'}")
         return "\n".join(lines)
 
@@ -462,17 +634,43 @@ def run_batch(
     if unknown:
         raise ValueError(f"Unbekanntes Format: {', '.join(sorted(unknown))} "
                          f"(erlaubt: {', '.join(FORMATS)})")
+    from workbench.reports.export import OutputWriteError, describe_os_error
+
     out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputWriteError(out, describe_os_error(exc)) from exc
     start = time.perf_counter()
-    fingerprint = inputs_fingerprint(Path(data_dir) if data_dir else None)
-    hashes = {job.key: job_hash(job, fingerprint) for job in jobs}
+    del data_dir  # the data directory of a report is its parameter ``datenverzeichnis``
+    hasher = InputHasher()
+    digests = {job.key: input_digests(job, hasher) for job in jobs}
+    hashes = {key: _sha(json.dumps(d, sort_keys=True).encode()) for key, d in digests.items()}
     todo = select_jobs(jobs, out, mode, hashes, formats)
     skipped = [job.key for job in jobs if job not in todo]
+    errors: list[str] = []
     if {"html", "pdf"} & set(formats):
-        install_assets(out)
+        try:
+            install_assets(out)
+        except OSError as exc:
+            errors.append(f"Gemeinsame Dateien (assets/) nicht geschrieben: {exc}"
+                          if isinstance(exc, OutputWriteError) else
+                          f"Gemeinsame Dateien (assets/) nicht geschrieben: "
+                          f"{describe_os_error(exc)}")
 
-    manifest = read_manifest(out)
+    def save_manifest() -> None:
+        try:
+            write_manifest(out, manifest)
+        except OSError as exc:
+            message = f"Manifest nicht geschrieben: {exc}"
+            if message not in errors:
+                errors.append(message)
+
+    try:
+        manifest = read_manifest(out)
+    except (OSError, ValueError) as exc:
+        errors.append(f"Manifest {out / MANIFEST} nicht lesbar ({exc}); neu angelegt")
+        manifest = {"reports": {}}
     results: list[ReportResult] = []
     bar = tqdm(total=len(todo), desc="Berichte", unit="Bericht", disable=not progress)
     if dask_address is not None:
@@ -482,9 +680,10 @@ def run_batch(
     else:
         stream = _iter_local(todo, out, formats, workers, hashes)
     for result in stream:
+        result.inputs = digests.get(result.key, {})
         results.append(result)
         manifest["reports"][result.key] = asdict(result)
-        write_manifest(out, manifest)  # after every report: an interrupted batch can resume
+        save_manifest()  # after every report: an interrupted batch can resume
         bar.set_postfix_str(f"{result.name}: {'ok' if result.ok else 'FEHLER'}")
         bar.update(1)
     bar.close()
@@ -494,17 +693,23 @@ def run_batch(
     for r in results:
         if "html" not in formats and "html" in r.outputs:
             # HTML was only needed as the PDF's source.
-            (out / r.outputs.pop("html")).unlink(missing_ok=True)
+            _remove_output(out / r.outputs.pop("html"))
             manifest["reports"][r.key] = asdict(r)
     ipynb_dir = out / "ipynb"
     if "ipynb" not in formats and ipynb_dir.is_dir() and not any(ipynb_dir.iterdir()):
-        ipynb_dir.rmdir()  # only needed for failed reports' diagnosis
+        try:
+            ipynb_dir.rmdir()  # only needed for failed reports' diagnosis
+        except OSError:
+            pass
     manifest["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    write_manifest(out, manifest)
-    write_index(out, manifest, title)
+    save_manifest()
+    try:
+        write_index(out, manifest, title)
+    except OSError as exc:
+        errors.append(f"Übersicht nicht geschrieben: {exc}")
     order = {job.key: i for i, job in enumerate(jobs)}
     results.sort(key=lambda r: order.get(r.key, 0))
-    return BatchResult(out, results, skipped, time.perf_counter() - start)
+    return BatchResult(out, results, skipped, time.perf_counter() - start, errors)
 
 
 def render_all(
@@ -530,9 +735,21 @@ def _print_pdfs(out: Path, results: list[ReportResult], manifest: dict[str, Any]
                 progress: bool) -> None:
     from tqdm.auto import tqdm
 
+    from workbench.reports.export import OutputWriteError, check_writable, describe_os_error
     from workbench.reports.pdf import print_pdfs
 
-    todo = [r for r in results if r.ok and "html" in r.outputs]
+    todo = []
+    for r in results:
+        if not (r.ok and "html" in r.outputs):
+            continue
+        pdf = out / "pdf" / f"{Path(r.outputs['html']).stem}.pdf"
+        try:
+            check_writable(pdf)  # a read-only/locked PDF fails this report, not the batch
+            todo.append(r)
+        except OutputWriteError as exc:
+            r.status, r.stage = FAILED, "PDF"
+            r.error = f"Ausgabedatei {exc.path} nicht geschrieben: {exc.reason}"
+            manifest["reports"][r.key] = asdict(r)
     if not todo:
         return
     by_pdf = {out / "pdf" / f"{Path(r.outputs['html']).stem}.pdf": r for r in todo}
@@ -542,6 +759,9 @@ def _print_pdfs(out: Path, results: list[ReportResult], manifest: dict[str, Any]
         r = by_pdf[pdf]
         if error is None:
             r.outputs["pdf"] = str(pdf.relative_to(out))
+        elif isinstance(error, OSError):
+            r.status, r.stage = FAILED, "PDF"
+            r.error = f"Ausgabedatei {pdf} nicht geschrieben: {describe_os_error(error)}"
         else:
             r.status, r.stage, r.error = FAILED, "PDF", f"{type(error).__name__}: {error}"
         r.seconds = round(r.seconds + seconds, 3)

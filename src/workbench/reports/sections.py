@@ -251,15 +251,13 @@ def catalogue_for(ctx: ReportContext) -> Any | None:
     """The Handlungsfeld catalogue whose ``traeger.ags`` is this area (adapter: the
     catalogue module maps Träger ids, the report needs AGS → catalogue)."""
     if "catalogue" not in ctx._cache:
-        from workbench.reports.context import load_catalogues
+        from workbench.reports.context import catalogue_for_area
 
         found = None
         directory = ctx.datenverzeichnis / "catalogues" if ctx.datenverzeichnis else None
         if directory is None or directory.exists():
-            for cat in load_catalogues(directory).values():
-                if cat.traeger.ags == ctx.ags:
-                    found = cat
-                    break
+            # A broken catalogue fails only the report of its own area (file, line, reason).
+            found = catalogue_for_area(directory, ctx.ags, ctx.name)
         ctx._cache["catalogue"] = found
     return ctx._cache["catalogue"]
 
@@ -275,7 +273,8 @@ def observations_for(ctx: ReportContext, catalogue: Any) -> tuple[Any, bool]:
 
         db = ctx.messwerte_db
         if ctx.beispieldaten:
-            ctx._cache[key] = examples.observations_for(catalogue.traeger.id, _as_of(ctx), db)
+            ctx._cache[key] = examples.observations_for(catalogue.traeger.id, _as_of(ctx), db,
+                                                        catalogue=catalogue)
         else:
             from workbench import paths
 
