@@ -6,7 +6,7 @@ schema. Validation errors name the file, the path inside the YAML
 (``handlungsfelder[1].massnahmen[0].indikatoren[2].zielwert``), the line, the value found and
 what was expected — in German.
 
-Zeitrahmen rule (documented in ``notes/README-handlungsfelder.md``): a Maßnahme starts at the
+Zeitrahmen rule (user doc: ``docs/handlungsfelder.md``): a Maßnahme starts at the
 schedule start (``traeger.zeitplan.beginn``) unless ``beginn`` is given; it is due at the upper
 bound of its Zeitrahmen counted from that start, minus one day, so „kurzfristig“ from
 2025-01-01 is due 2025-12-31:

@@ -483,7 +483,7 @@ class WorkbenchVoila(Voila):
         if not basic:
             self.log.warning(
                 "plotly.js-Basisbündel passt nicht zur plotly-Version %s: die Dashboards laden "
-                "das volle plotly.js (langsamer). Siehe README, Abschnitt Dashboards.", version
+                "das volle plotly.js (langsamer). Siehe docs/dashboards.md.", version
             )
         # Versioned URL: a browser never keeps an old bundle after an upgrade.
         self.plotly_url = f"workbench/assets/plotly/{version}/{self.plotly_file.name}"
