@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv and install workbench with its dev extras. Idempotent; fast when nothing changed.
+# Create .venv and install workbench with its dev and docs extras. Idempotent; fast when nothing changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -8,10 +8,10 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 if command -v uv >/dev/null 2>&1; then
     [ -x .venv/bin/python ] || uv venv --quiet --python "$PY" .venv
-    uv pip install --quiet --python .venv/bin/python -e ".[dev]"
+    uv pip install --quiet --python .venv/bin/python -e ".[dev,docs]"
 else
     [ -x .venv/bin/python ] || "$PY" -m venv .venv
-    .venv/bin/python -m pip install --quiet -e ".[dev]"
+    .venv/bin/python -m pip install --quiet -e ".[dev,docs]"
 fi
 # Register the kernel so JupyterLab, papermill and nbval all run the notebooks in this venv.
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (workbench)" >/dev/null

@@ -18,7 +18,8 @@ def _normalise(name: str) -> str:
 
 def pyproject_requirements() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    specs = list(meta["dependencies"]) + list(meta["optional-dependencies"]["dev"])
+    extras = meta["optional-dependencies"]
+    specs = list(meta["dependencies"]) + list(extras["dev"]) + list(extras["docs"])
     out: dict[str, str] = {}
     for spec in specs:
         name, extras, version = _REQ.match(spec).groups()
