@@ -90,7 +90,8 @@ def main() -> None:
         print(f"RATIO naive/ours = {t_naive39 / t_ours:.1f}x")
 
         if args.land:
-            from workbench.reports.runner import plan_land_jobs, run_batch
+            from workbench.reports.plan import plan_land_jobs
+            from workbench.reports.runner import run_batch
 
             jobs = plan_land_jobs(args.year)
             start = time.perf_counter()

@@ -30,7 +30,8 @@ def batch_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def first_batch(batch_dir: Path):
     """Sachsenheim and Ludwigsburg (both with a catalogue) plus Affalterbach with an injected
     failure, HTML + ipynb (+ PDF when Chromium is there), on one warm kernel in-process."""
-    from workbench.reports.runner import plan_jobs, run_batch
+    from workbench.reports.plan import plan_jobs
+    from workbench.reports.runner import run_batch
 
     formats = ("html", "ipynb", "pdf") if CHROMIUM.exists() else ("html", "ipynb")
     jobs = plan_jobs(["Sachsenheim", "08118048", "Affalterbach"], year=2024,

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from tests.reports.conftest import require_chromium
 from workbench.formatting import fmt_percent
-from workbench.reports.runner import plan_jobs, read_manifest, run_batch
+from workbench.reports.manifest import read_manifest
+from workbench.reports.plan import plan_jobs
+from workbench.reports.runner import run_batch
 
 SACHSENHEIM = "08118076"
 HEADINGS = ["1. Kurzfassung", "2. Bevölkerung und Ausländeranteil", "3. Handlungsfelder",

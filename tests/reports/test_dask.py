@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.reports.runner import plan_jobs, read_manifest, run_batch
+from workbench.reports.manifest import read_manifest
+from workbench.reports.plan import plan_jobs
+from workbench.reports.runner import run_batch
 
 
 @pytest.mark.slow

@@ -17,12 +17,12 @@ from click.testing import CliRunner
 from workbench import paths
 from workbench.cli import main
 from workbench.reports import engine
-from workbench.reports.runner import (
+from workbench.reports.manifest import read_manifest
+from workbench.reports.plan import (
     InputHasher,
     ReportJob,
     job_hash,
     plan_jobs,
-    read_manifest,
     report_inputs,
     select_jobs,
 )
@@ -129,7 +129,7 @@ def test_only_outdated_follows_the_traegers_observations(hash_env, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "a.html").write_text("x", encoding="utf-8")
-    from workbench.reports.runner import write_manifest
+    from workbench.reports.manifest import write_manifest
 
     write_manifest(out, {"reports": {
         key: {"status": "ok", "inputs_hash": first[key], "outputs": {"html": "a.html"}}

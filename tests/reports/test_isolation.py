@@ -6,7 +6,8 @@ import pytest
 
 from workbench.reports.engine import WarmKernel
 from workbench.reports.export import normalise_html, normalise_notebook, notebook_to_html
-from workbench.reports.runner import GEMEINDE_NOTEBOOK, execute_report, notebook_path
+from workbench.reports.plan import GEMEINDE_NOTEBOOK, notebook_path
+from workbench.reports.render import execute_report
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import threading
 from pathlib import Path
 
 from workbench.reports import engine
-from workbench.reports.runner import KREIS_NOTEBOOK, ReportJob, notebook_path, render_report
+from workbench.reports.plan import KREIS_NOTEBOOK, ReportJob, notebook_path
+from workbench.reports.render import render_report
 
 SHIPPED = Path(__file__).resolve().parents[2] / "data" / "raw" / "regionaldatenbank_2018"
 

@@ -150,7 +150,8 @@ def test_datenquellen_lists_only_cited_sources(render):
 @pytest.fixture(scope="module")
 def ludwigsburg_batch(tmp_path_factory):
     """The Ludwigsburg report through the batch runner (HTML, + PDF with Chromium)."""
-    from workbench.reports.runner import plan_jobs, run_batch
+    from workbench.reports.plan import plan_jobs
+    from workbench.reports.runner import run_batch
 
     out = tmp_path_factory.mktemp("quellen")
     db = out / "leer.sqlite"  # does not exist: Beispieldaten, nothing of the project's store

@@ -9,7 +9,7 @@ import click
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from workbench.reports.runner import FORMATS
+    from workbench.reports.render import FORMATS
 
     items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
     unknown = [v for v in items if v not in FORMATS]
@@ -57,7 +57,8 @@ def reports(municipalities: tuple[str, ...], all_: bool, year: int, out_dir: Pat
     from workbench.ids import InvalidIdError
     from workbench.population import UnknownMunicipalityError
     from workbench.reports.export import OutputWriteError
-    from workbench.reports.runner import plan_jobs, run_batch
+    from workbench.reports.plan import plan_jobs
+    from workbench.reports.runner import run_batch
 
     if not municipalities and not all_ and not kreis:
         raise click.UsageError("Bitte --municipality NAME (mehrfach möglich), --all oder "

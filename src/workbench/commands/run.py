@@ -75,7 +75,8 @@ def default_report_year(today: dt.date | None = None) -> int:
 def render_reports(year: int, out_dir: Path | None = None) -> bool:
     """All 39 municipal reports + the Kreis overview; PDFs only where Chromium is installed."""
     from workbench.reports.pdf import chromium_path
-    from workbench.reports.runner import FORMATS, render_all
+    from workbench.reports.render import FORMATS
+    from workbench.reports.runner import render_all
 
     formats = list(FORMATS)
     if not Path(chromium_path()).exists():

@@ -18,7 +18,8 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from workbench.reports.runner import ENGINE_NAME, ReportJob, ReportResult, render_report
+from workbench.reports.plan import ReportJob
+from workbench.reports.render import ENGINE_NAME, ReportResult, render_report
 
 PLUGIN_NAME = "workbench-warm-kernels"
 
