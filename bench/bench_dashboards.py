@@ -18,7 +18,8 @@ checked every animation frame), so Playwright's own round trips are not counted.
 memory (RSS of the kernel processes) is read with psutil.
 
 Run: ``.venv/bin/python bench/bench_dashboards.py [--runs 5] [--pool-size 2]``
-Prints medians and ratios; writes ``bench/results/dashboards.json``.
+Prints medians and ratios; writes ``bench/results/dashboards.json`` (all samples) and a
+run record for ``bench/report.py``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+from _record import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -243,6 +245,16 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "dashboards.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    write_result(
+        "bench_dashboards", statistic=f"Median aus {args.runs} Besuchen (Browser-Cache warm)",
+        title="Dashboard Ausländeranteil im headless Chromium: sichtbar, vollständig, Wechsel",
+        timings={"Standard-Voila: sichtbar": top_plain,
+                 f"workbench dashboards (Pool {args.pool_size}): sichtbar": top_wb,
+                 "Standard-Voila: vollständig": med_plain,
+                 f"workbench dashboards (Pool {args.pool_size}): vollständig": med_wb,
+                 "Gemeinde wechseln (workbench)": results["switch_median_s"]},
+        ratios={"sichtbar: Standard-Voila ÷ workbench": top_plain / top_wb,
+                "vollständig: Standard-Voila ÷ workbench": med_plain / med_wb})
 
     per_kernel = statistics.mean(results["workbench_idle_pool_kernel_rss_mib"] or [0])
     print(f"Ausländeranteil dashboard, {args.runs} visits each, browser cache warm "

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _record import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 NOTEBOOK = ROOT / "notebooks" / "bericht_gemeinde.ipynb"
@@ -88,6 +90,9 @@ def main() -> None:
         print(f"naive: papermill CLI + nbconvert CLI per report: {t_naive39:.1f} s for "
               f"{len(names)} ({how})")
         print(f"RATIO naive/ours = {t_naive39 / t_ours:.1f}x")
+        timings = {f"naiv: papermill + nbconvert je Bericht, {len(names)} Berichte ({how})":
+                   t_naive39,
+                   f"workbench reports --all, {args.workers} Worker (warme Kernel)": t_ours}
 
         if args.land:
             from workbench.reports.plan import plan_land_jobs
@@ -101,6 +106,10 @@ def main() -> None:
             print(result.summary().splitlines()[0])
             print(f"land: {len(jobs)} population-only reports (Baden-Württemberg): "
                   f"{t_land:.1f} s ({t_land / len(jobs):.2f} s per report)")
+            timings[f"{len(jobs)} Berichte Baden-Württemberg (nur Bevölkerung)"] = t_land
+        write_result("bench_reports", statistic="ein Lauf",
+                     title=f"{len(names)} Gemeindeberichte (ipynb + HTML), Jahr {args.year}",
+                     timings=timings, ratios={"naiv ÷ workbench reports": t_naive39 / t_ours})
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -4,7 +4,8 @@
     .venv/bin/python bench/run_all.py population  # only names containing "population"
 
 Timings are noisy on a shared machine: each script measures its own naive baseline in the
-same run and prints the ratio, which is the number to compare.
+same run and prints the ratio, which is the number to compare. Each script also writes a run
+record to ``bench/results/``; ``bench/report.py`` turns the latest ones into docs/leistung.md.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def main(argv: list[str]) -> int:
             failed.append(script.name)
     print(f"\n{len(selected)} Benchmarks, {len(failed)} fehlgeschlagen"
           + (f": {', '.join(failed)}" if failed else "."))
+    print("Ergebnisse in bench/results/; docs/leistung.md neu schreiben: "
+          ".venv/bin/python bench/report.py")
     return 1 if failed else 0
 
 
