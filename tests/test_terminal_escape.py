@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import main
-from workbench.formatting import escape_control, escape_lines
+from workbench.exceptions import escape_control, escape_lines
 
 CATALOGUES = Path(__file__).parent / "handlungsfelder" / "data" / "store_catalogues"
 RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\x00")

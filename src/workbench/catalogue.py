@@ -46,7 +46,6 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,7 +54,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench import paths
-from workbench.ids import InvalidIdError as InvalidIdError  # re-exported for callers
+from workbench.exceptions import CatalogueError, CatalogueProblem
+from workbench.exceptions import InvalidIdError as InvalidIdError  # re-exported for callers
 from workbench.ids import check_traeger_id, is_traeger_id
 
 Kind = Literal["anzahl", "anteil", "meilenstein", "qualitativ"]
@@ -482,37 +482,8 @@ def _add_years(date: dt.date, years: int) -> dt.date:
 
 
 # ------------------------------------------------------------------------------------------
-# Errors
+# Errors (types in workbench.exceptions: CatalogueProblem, CatalogueError)
 # ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CatalogueProblem:
-    """One problem in a catalogue file: file, YAML path, line, value found, expectation."""
-
-    file: str
-    path: str
-    line: int | None
-    value: str | None
-    expected: str
-
-    def __str__(self) -> str:
-        where = self.file + (f", Zeile {self.line}" if self.line else "")
-        if self.path:
-            where += f", Feld {self.path}"
-        if self.value is not None:
-            return f"{where}: Wert „{self.value}“ – erwartet: {self.expected}"
-        return f"{where}: {self.expected}"
-
-
-class CatalogueError(ValueError):
-    """A catalogue file is invalid; ``.problems`` lists every problem found."""
-
-    def __init__(self, problems: list[CatalogueProblem]):
-        self.problems = list(problems)
-        n = len(self.problems)
-        head = f"Maßnahmenkatalog ungültig ({n} Problem{'e' if n != 1 else ''}):"
-        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems[:25])]))
 
 
 _EXPECTED = {

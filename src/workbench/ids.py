@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from workbench.formatting import escape_control
+from workbench.exceptions import InvalidIdError, escape_control
 
 # Träger ids (catalogue file stems): lowercase letters, digits, hyphens; 1–64 characters.
 TRAEGER_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -22,10 +22,6 @@ REPORT_STEM_PATTERN = re.compile(r"\d{2,8}_[A-Za-z0-9_-]{1,100}")
 # A municipality as given on the command line / in notebook parameters: a name or an AGS.
 # Letters (with umlauts), digits, spaces and . , ' ( ) - ; no slash, backslash, control chars.
 MUNICIPALITY_PATTERN = re.compile(r"[^\W_][\w .,'()\-]{0,99}")
-
-
-class InvalidIdError(ValueError):
-    """An id/name that would be used in a file name does not match its pattern (German)."""
 
 
 def shown(value: object, limit: int = 60) -> str:

@@ -55,6 +55,7 @@ from workbench.excel_safety import (
     neutralise_cell,
     unneutralise_cell,
 )
+from workbench.exceptions import DataValidationError, Problem
 from workbench.formatting import fmt_date
 from workbench.ids import check_traeger_id
 from workbench.store import (
@@ -64,7 +65,6 @@ from workbench.store import (
     check_value,
     default_user,
 )
-from workbench.validation import DataValidationError, Problem
 
 # Canonical column names (as written in templates and exports).
 COL_TRAEGER = "Träger"

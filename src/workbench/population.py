@@ -44,7 +44,7 @@ import numpy as np
 import polars as pl
 
 from workbench import estimation, paths
-from workbench.validation import DataValidationError, Problem
+from workbench.exceptions import DataValidationError, Problem, UnknownMunicipalityError
 
 KREIS_AGS = "08118"
 LAND_AGS = "08"
@@ -503,13 +503,6 @@ def _normalise(text: str) -> str:
     text = re.sub(r",\s*stadt$", "", text)
     text = re.sub(r"^(stadt|gemeinde)\s+", "", text)
     return re.sub(r"[\s\-_./]+", " ", text).strip()
-
-
-class UnknownMunicipalityError(KeyError):
-    """Raised for a name or AGS that is not one of the Kreis municipalities (German message)."""
-
-    def __str__(self) -> str:  # KeyError would repr() the message
-        return str(self.args[0])
 
 
 def resolve_municipality(

@@ -19,7 +19,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from workbench.validation import DataValidationError, Problem
+from workbench.exceptions import DataValidationError, Problem
 
 SUFFIX = ".provenance.json"
 REQUIRED_FIELDS = (

@@ -46,7 +46,7 @@ from typing import Any
 import polars as pl
 
 from workbench import paths
-from workbench.validation import DataValidationError, Problem
+from workbench.exceptions import DataValidationError, Problem
 
 __all__ = [
     "ASSESSMENT_SCHEMA",

@@ -3,7 +3,7 @@
 Every loader in :mod:`workbench.loaders` and the observation importer
 (:mod:`workbench.observations_io`) read bytes, text, CSV records and xlsx cells through this
 module. It guarantees that no input – however hostile – takes more than a bounded amount of
-memory and time, and that every refusal is a German :class:`~workbench.validation.Problem`
+memory and time, and that every refusal is a German :class:`~workbench.exceptions.Problem`
 (file, row, column, value, expected), never a traceback or English library text.
 
 * :class:`Limits` / :data:`LIMITS` – the documented hard limits (file size, uncompressed size,
@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from workbench.validation import DataValidationError, Problem, escape_control
+from workbench.exceptions import DataValidationError, Problem
 
 # --------------------------------------------------------------------------------------------
 # Limits
@@ -1257,7 +1257,6 @@ __all__ = [
     "check_file",
     "decode_text",
     "detect_encoding",
-    "escape_control",
     "read_csv_records",
     "read_csv_text",
     "read_limited",

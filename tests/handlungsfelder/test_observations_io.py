@@ -12,6 +12,7 @@ import pytest
 import xlsxwriter
 
 from workbench import catalogue, observations_io
+from workbench.exceptions import DataValidationError
 from workbench.observations_io import (
     TEMPLATE_COLUMNS,
     export_observations,
@@ -22,7 +23,6 @@ from workbench.observations_io import (
     write_template,
 )
 from workbench.store import ObservationStore
-from workbench.validation import DataValidationError
 
 CATALOGUES = Path(__file__).parent / "data" / "store_catalogues"
 PROJECT = Path(__file__).resolve().parents[2]

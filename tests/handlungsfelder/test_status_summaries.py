@@ -14,9 +14,9 @@ import pytest
 
 from workbench import catalogue as cat
 from workbench import progress as pr
+from workbench.exceptions import DataValidationError
 from workbench.figures import STATUS_COLOURS, STATUS_PATTERNS
 from workbench.store import ObservationStore
-from workbench.validation import DataValidationError
 
 D = dt.date
 AS_OF = D(2026, 6, 30)

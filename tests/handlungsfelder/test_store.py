@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 
 from workbench import store as store_mod
+from workbench.exceptions import DataValidationError
 from workbench.store import OBSERVATION_SCHEMA, SCHEMA_VERSION, ObservationStore
-from workbench.validation import DataValidationError
 
 CATALOGUES = Path(__file__).parent / "data" / "store_catalogues"
 D = dt.date(2025, 12, 31)

@@ -9,8 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from workbench.exceptions import DataValidationError
 from workbench.loaders.azr import SCHEMA, load_azr_records
-from workbench.validation import DataValidationError, detect_format
+from workbench.loaders.detect import detect_format
 
 PATH = (
     Path(__file__).resolve().parents[2]

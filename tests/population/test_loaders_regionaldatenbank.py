@@ -15,7 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import main
+from workbench.exceptions import DataValidationError
 from workbench.loaders import LOADERS
+from workbench.loaders.detect import detect_format
 from workbench.loaders.regionaldatenbank import (
     SCHEMA,
     ZENSUS_SCHEMA,
@@ -26,7 +28,6 @@ from workbench.loaders.regionaldatenbank import (
     load_zensus2011_gemeinden,
     table_code,
 )
-from workbench.validation import DataValidationError, detect_format
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 RDB = DATA / "raw" / "regionaldatenbank_2018"

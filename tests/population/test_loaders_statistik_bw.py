@@ -7,13 +7,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from workbench.exceptions import DataValidationError
+from workbench.loaders.detect import detect_format
 from workbench.loaders.statistik_bw import (
     EINBUERGERUNGEN_SCHEMA,
     SCHEMA,
     load_statistik_bw_einbuergerungen,
     load_statistik_bw_shares,
 )
-from workbench.validation import DataValidationError, detect_format
 
 RAW = Path(__file__).resolve().parents[2] / "data" / "raw" / "statistik_bw"
 SHARES = RAW / "stala-auslaenderanteil-gemeinden-2025.csv"

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import main
+from workbench.exceptions import DataValidationError
+from workbench.loaders.detect import detect_format
 from workbench.loaders.zensus_einwanderung import SCHEMA, load_zensus2022_einwanderung
-from workbench.validation import DataValidationError, detect_format
 
 RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 PATH = (

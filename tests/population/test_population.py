@@ -11,6 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from workbench import metrics, population
+from workbench.exceptions import DataValidationError
 from workbench.population import (
     SCHEMA,
     SOURCES,
@@ -21,7 +22,6 @@ from workbench.population import (
     series,
     validate_population,
 )
-from workbench.validation import DataValidationError
 
 GOLDEN = Path(__file__).parent / "golden"
 ZENSUS_DAY = dt.date(2022, 5, 15)

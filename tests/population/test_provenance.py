@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench.exceptions import DataValidationError
 from workbench.provenance import (
     checksum_problems,
     provenance_path,
@@ -17,7 +18,6 @@ from workbench.provenance import (
     source_label,
     verify_checksums,
 )
-from workbench.validation import DataValidationError
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 RAW = DATA / "raw"

@@ -11,19 +11,15 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from workbench.exceptions import DataValidationError, Problem, format_problems
+from workbench.loaders.detect import detect_format
 from workbench.loaders.gerda import load_gerda_census
 from workbench.loaders.gv_isys import load_gv_isys, read_gv_sheet
 from workbench.loaders.municipal_series import load_municipal_series
 from workbench.loaders.regionalatlas import load_regionalatlas_arcgis, load_regionalatlas_timeseries
 from workbench.loaders.regionalstatistik import load_12411_0015, load_12411_03_03_4
 from workbench.loaders.zensus import load_zensus_flat
-from workbench.validation import (
-    DataValidationError,
-    Problem,
-    detect_format,
-    format_problems,
-    validate_path,
-)
+from workbench.validation import validate_path
 
 RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 ZENSUS_08118 = RAW / "zensus2022" / "1000A-0000_de_flat_08118.csv"

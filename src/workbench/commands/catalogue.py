@@ -19,7 +19,7 @@ from workbench import catalogue
 )
 def new_catalogue(ags_or_name: str, name: str | None, ziel: Path | None) -> None:
     """Neuen Maßnahmenkatalog für eine Gemeinde (AGS oder Name) aus der Vorlage anlegen."""
-    from workbench.formatting import escape_control, escape_lines
+    from workbench.exceptions import escape_control, escape_lines
 
     try:
         ags, official = catalogue.lookup_municipality(ags_or_name)

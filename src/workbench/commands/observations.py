@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from workbench.formatting import escape_control, fmt_date, fmt_int
-from workbench.validation import DataValidationError, format_problems
+from workbench.exceptions import DataValidationError, escape_control, format_problems
+from workbench.formatting import fmt_date, fmt_int
 
 
 def _fail(lines: list[str]) -> None:

@@ -98,8 +98,8 @@ def summary(sort: str, gemeinde: str | None, data_dir: Path | None) -> None:
 
 def _load_or_exit(data_dir: Path | None) -> pl.DataFrame:
     """load_population() with German errors instead of tracebacks (exit code 1)."""
+    from workbench.exceptions import DataValidationError, format_problems
     from workbench.population import load_population
-    from workbench.validation import DataValidationError, format_problems
 
     try:
         return load_population(data_dir)

@@ -53,7 +53,7 @@ def reports(municipalities: tuple[str, ...], all_: bool, year: int, out_dir: Pat
       workbench reports -m Sachsenheim -m 08118048 --year 2024 --out /tmp/b --format html
       workbench reports --all --year 2024 --out output/berichte --rerun-failed
     """
-    from workbench.formatting import escape_lines
+    from workbench.exceptions import escape_lines
     from workbench.ids import InvalidIdError
     from workbench.population import UnknownMunicipalityError
     from workbench.reports.export import OutputWriteError

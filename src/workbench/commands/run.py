@@ -22,8 +22,10 @@ def validate_inputs(paths: list[Path] | None = None) -> bool:
     detection, loader, sha256 against the provenance files).
     """
     from workbench.commands.validate import expand
+    from workbench.exceptions import format_problems
+    from workbench.loaders.detect import FORMAT_LABELS
     from workbench.paths import data_dir, raw_dir, user_dir
-    from workbench.validation import FORMAT_LABELS, format_problems, validate_path
+    from workbench.validation import validate_path
 
     roots = paths or [p for p in (raw_dir(), data_dir() / "published", user_dir()) if p.exists()]
     files = expand(roots)

@@ -12,16 +12,11 @@ from pathlib import Path
 
 import click
 
+from workbench.exceptions import MAX_SHOWN, Problem, format_problems
 from workbench.formatting import fmt_int
+from workbench.loaders.detect import FORMAT_LABELS
 from workbench.paths import user_dir
-from workbench.validation import (
-    FORMAT_LABELS,
-    MAX_SHOWN,
-    Problem,
-    ValidationResult,
-    format_problems,
-    validate_path,
-)
+from workbench.validation import ValidationResult, validate_path
 
 PROVENANCE_SUFFIX = ".provenance.json"
 # Only these are picked up when a directory is searched (READMEs, notes etc. are not data).

@@ -21,11 +21,11 @@ import polars as pl
 
 from workbench import catalogue as cat
 from workbench.dashboards.base import header, message, query_params, source_line
+from workbench.exceptions import DataValidationError, Problem
 from workbench.formatting import MISSING, fmt_date, fmt_number
 from workbench.observations_io import parse_number
 from workbench.progress import target_note
 from workbench.store import RATINGS, ObservationStore
-from workbench.validation import DataValidationError, Problem
 
 KIND_HINT = {
     "anzahl": "Anzahl (ganze Zahl ≥ 0)",

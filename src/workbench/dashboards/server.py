@@ -24,12 +24,9 @@ from pathlib import Path
 from workbench import paths
 from workbench.dashboards import READY_MARKER
 from workbench.dashboards.app import DASHBOARDS, ERFASSUNG_NOTEBOOK, list_notebooks
+from workbench.exceptions import DashboardServerError
 
 DEFAULT_PORT = 8866
-
-
-class DashboardServerError(RuntimeError):
-    """The server did not start (message in German, for the CLI)."""
 
 
 @dataclass

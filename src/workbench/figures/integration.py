@@ -10,6 +10,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from workbench.exceptions import NoDataError
 from workbench.figures import PALETTE, finish, wrap_sources
 from workbench.formatting import fmt_int, fmt_percent
 from workbench.integration import (
@@ -30,10 +31,6 @@ COLOURS = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["or
            PALETTE["purple"], PALETTE["sky"], PALETTE["grey"]]
 CONCEPT_COLOURS = {AZR: PALETTE["vermillion"], FORTSCHREIBUNG: PALETTE["blue"],
                    MIKROZENSUS: PALETTE["green"]}
-
-
-class NoDataError(LookupError):
-    """No values for the requested indicators (German message)."""
 
 
 def _rows(frame: pl.DataFrame, ids: list[str]) -> pl.DataFrame:

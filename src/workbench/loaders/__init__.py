@@ -2,9 +2,9 @@
 
 Every loader reads the file as published, validates it and returns a polars DataFrame with
 the module's documented ``SCHEMA`` (or a GeoJSON dict for :mod:`.geo`). Bad input raises
-:class:`workbench.validation.DataValidationError` listing every problem found.
+:class:`workbench.exceptions.DataValidationError` listing every problem found.
 
-:data:`LOADERS` maps the format keys of :func:`workbench.validation.detect_format` to loaders.
+:data:`LOADERS` maps the format keys of :func:`workbench.loaders.detect.detect_format` to loaders.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ LOADERS: dict[str, Callable[[str | Path], Any]] = {
 
 def load_any(path: str | Path) -> Any:
     """Detect the format of ``path`` and load it with the matching loader."""
-    from workbench.validation import DataValidationError, Problem, detect_format
+    from workbench.exceptions import DataValidationError, Problem
+    from workbench.loaders.detect import detect_format
 
     fmt = detect_format(path)
     if fmt is None or fmt not in LOADERS:

@@ -1,7 +1,7 @@
 """Shared parsing helpers for the loaders: decoding, `;`-CSV splitting, vectorised checks.
 
 All checks work on whole polars columns; only the (few) offending rows are turned into
-:class:`~workbench.validation.Problem` objects. Every string frame built here carries a
+:class:`~workbench.exceptions.Problem` objects. Every string frame built here carries a
 ``_line`` column with the 1-based line/Excel row a user sees.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.validation import DataValidationError, Problem
+from workbench.exceptions import DataValidationError, Problem
 
 # Official "no value" markers of the statistical offices (Zeichenerklärung):
 # "-" nichts vorhanden, "." Zahlenwert unbekannt oder geheimzuhalten,

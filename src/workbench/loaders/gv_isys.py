@@ -28,6 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench import tabular
+from workbench.exceptions import DataValidationError
 from workbench.loaders._common import (
     LINE,
     Collector,
@@ -38,7 +39,6 @@ from workbench.loaders._common import (
     to_float,
     to_int,
 )
-from workbench.validation import DataValidationError
 
 SCHEMA: dict[str, pl.DataType] = {
     "satzart": pl.String(),

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.exceptions import DataValidationError
 from workbench.loaders._common import (
     LINE,
     Collector,
@@ -50,7 +51,6 @@ from workbench.loaders._common import (
     text_col,
     to_int,
 )
-from workbench.validation import DataValidationError
 
 SCHEMA: dict[str, pl.DataType] = {
     "ags": pl.String(),

@@ -26,19 +26,12 @@ from typing import Any
 
 import nbformat
 
+from workbench.exceptions import OutputWriteError
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 ASSETS = "assets"
 PLOTLY_JS = "plotly.min.js"
 REPORT_CSS = "report.css"
-
-
-class OutputWriteError(OSError):
-    """An output file could not be written; ``str()`` is German with the path and reason."""
-
-    def __init__(self, path: Path, reason: str):
-        super().__init__(f"{path} nicht geschrieben: {reason}")
-        self.path = Path(path)
-        self.reason = reason
 
 
 _REASONS = {

@@ -300,7 +300,7 @@ def digests_hash(digests: dict[str, str]) -> str:
 
 
 # ------------------------------------------------------------------------------------------
-# Selection (``--only-failed`` / ``--only-outdated``)
+# Selection (``--rerun-failed`` / ``--only-outdated``)
 # ------------------------------------------------------------------------------------------
 
 def select_jobs(

@@ -34,10 +34,6 @@ SECTION_TITLES = {
 }
 
 
-class ReportParameterError(ValueError):
-    """Invalid report parameter (German message for the report reader / CLI user)."""
-
-
 def einrichten(
     gemeinde: str,
     berichtsjahr: int,
