@@ -71,13 +71,13 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "src"))
-    from workbench.population import municipalities
+    from workbench.region import municipalities
 
     names = municipalities().get_column("name").to_list()
     tmp = Path(tempfile.mkdtemp(prefix="wb-bench-"))
     print(f"Maschine: {os.cpu_count()} Kerne, Last {os.getloadavg()[0]:.1f}; Ausgabe {tmp}")
     try:
-        t_ours = ours(args.year, tmp / "ours", args.workers, ["--all", "--no-kreis"])
+        t_ours = ours(args.year, tmp / "ours", args.workers, ["--all", "--no-kreisbericht"])
         n_html = len([p for p in (tmp / "ours").glob("*.html") if p.name != "index.html"])
         print(f"ours: {n_html} reports (ipynb + HTML), {args.workers} workers: {t_ours:.1f} s")
 

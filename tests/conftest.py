@@ -107,7 +107,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _isolated_paths() -> Path:
     """The session's isolation root; asserts every writable path points into it."""
     from workbench import paths
-    from workbench.population import cache_dir
+    from workbench.diskcache import cache_dir
 
     root = Path(_STATE["root"])
     for name, rel in ISOLATED_ENV.items():

@@ -12,7 +12,7 @@ from workbench import paths
 
 
 def test_writable_paths_point_into_the_session_dir(isolation_root: Path, project_dir: Path):
-    from workbench.population import cache_dir
+    from workbench.diskcache import cache_dir
 
     for where in (paths.store_path(), paths.output_dir(), paths.user_dir(), cache_dir()):
         assert isolation_root in where.resolve().parents

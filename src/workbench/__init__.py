@@ -29,13 +29,14 @@ _SUBMODULES = {
     "population",
     "progress",
     "provenance",
+    "region",
     "store",
     "suppression",
     "validation",
 }
 _SHORTCUTS = {
     "load_population": ("population", "load_population"),
-    "municipalities": ("population", "municipalities"),
+    "municipalities": ("region", "municipalities"),
     "load_catalogue": ("catalogue", "load_catalogue"),
     "ObservationStore": ("store", "ObservationStore"),
 }

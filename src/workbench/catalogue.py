@@ -289,7 +289,7 @@ class TraegerInfo(_Model):
     id: str = Field(pattern=_SLUG)
     name: str = Field(min_length=2)
     art: Literal["Gemeinde", "Kreis"]
-    ags: str = Field(pattern=r"^08118(\d{3})?$")
+    ags: str = Field(pattern=r"^08\d{3}(\d{3})?$")  # any Kreis/Gemeinde in BW
     konzept: Konzept
     zeitplan: Zeitplan
     beispiel: bool = False
@@ -298,7 +298,8 @@ class TraegerInfo(_Model):
     @model_validator(mode="after")
     def _ags_matches_kind(self) -> TraegerInfo:
         if (self.art == "Kreis") != (len(self.ags) == 5):
-            raise ValueError("ags: Kreis hat 5 Stellen (08118), Gemeinde 8 Stellen (08118xxx)")
+            raise ValueError("ags: Kreis hat 5 Stellen (z. B. 08118), Gemeinde 8 Stellen "
+                             "(z. B. 08118076)")
         return self
 
 
@@ -507,7 +508,8 @@ _EXPECTED = {
     "too_short": "mindestens ein Eintrag / längerer Text",
     "string_too_short": "ein nicht leerer Text",
     "string_pattern_mismatch": "eine Kennung aus Kleinbuchstaben, Ziffern und Bindestrichen "
-    "(z. B. „anzahl-sprachkurse“) bzw. AGS 08118 oder 08118xxx",
+    "(z. B. „anzahl-sprachkurse“) bzw. ein AGS in Baden-Württemberg (Kreis 08xxx, "
+    "Gemeinde 08xxxxxx)",
     "greater_than": "eine Zahl größer als 0",
     "greater_than_equal": "eine Zahl ≥ Mindestwert",
     "less_than_equal": "eine kleinere Zahl",
@@ -807,8 +809,9 @@ def new_from_template(ags: str, name: str, path: Path | None = None) -> Path:
     The result is validated before it is written; the write is atomic (temp file + rename)
     and never overwrites an existing catalogue (``FileExistsError``).
     """
-    if not re.fullmatch(r"08118\d{3}", ags):
-        raise ValueError(f"AGS „{ags}“: erwartet 8 Ziffern einer Gemeinde im Kreis (08118xxx)")
+    if not re.fullmatch(r"08\d{6}", ags):
+        raise ValueError(
+            f"AGS „{ags}“: erwartet 8 Ziffern einer Gemeinde in Baden-Württemberg (08xxxxxx)")
     traeger_id = slugify(name)
     if not traeger_id:
         raise ValueError(f"Name „{name}“ ergibt keine gültige Kennung")
@@ -830,27 +833,3 @@ def new_from_template(ags: str, name: str, path: Path | None = None) -> Path:
     finally:
         Path(tmp).unlink(missing_ok=True)
     return path
-
-
-def lookup_municipality(ags_or_name: str) -> tuple[str, str]:
-    """(AGS, short name) of a Kreis municipality from the GERDA Zensus-2022 file in data/raw.
-
-    Accepts the 8-digit AGS or the name („Möglingen“, „Bietigheim-Bissingen“).
-    """
-    register = paths.raw_dir() / "gerda" / "gerda_census_2022_municipalities_08118.csv"
-    frame = pl.read_csv(register, columns=["ags", "municipality_name"],
-                        schema_overrides={"ags": pl.String})
-    frame = frame.with_columns(
-        pl.col("municipality_name").str.replace(r",\s*(Stadt|Gemeinde)$", "").alias("name")
-    )
-    key = ags_or_name.strip()
-    if key.isdigit():
-        hit = frame.filter(pl.col("ags") == key)
-    else:
-        hit = frame.filter(pl.col("name").str.to_lowercase() == key.lower())
-    if hit.height != 1:
-        raise ValueError(
-            f"„{ags_or_name}“ ist keine Gemeinde im Landkreis Ludwigsburg "
-            "(AGS 08118xxx oder Gemeindename erwartet)"
-        )
-    return hit["ags"][0], hit["name"][0]

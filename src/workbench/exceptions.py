@@ -189,10 +189,15 @@ class InvalidIdError(ValueError):
 
 
 class UnknownMunicipalityError(KeyError):
-    """Raised for a name or AGS that is not one of the Kreis municipalities (German message)."""
+    """A name or AGS that is not in the register (``workbench.region``; German message with
+    close matches or the candidates of an ambiguous name)."""
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class UnknownKreisError(UnknownMunicipalityError):
+    """A name or key that is no Kreis of Baden-Württemberg (``region.resolve_kreis``)."""
 
 
 class ReportParameterError(ValueError):

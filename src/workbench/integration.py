@@ -29,8 +29,8 @@ import polars as pl
 
 from workbench import paths
 from workbench.formatting import fmt_date
+from workbench.region import KREIS_AGS
 
-KREIS_AGS = "08118"
 PUBLISHER = "Statistische Ämter des Bundes und der Länder"
 
 # Concepts of the foreign population: never on one line, never in one chart trace.

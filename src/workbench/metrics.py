@@ -15,9 +15,8 @@ from typing import Any
 import polars as pl
 
 from workbench.formatting import fmt_date, fmt_int, fmt_number, fmt_percent
+from workbench.region import KREIS_AGS, LAND_AGS
 
-KREIS_AGS = "08118"
-LAND_AGS = "08"
 PROJECTION_HORIZON = 2029  # end of the Zeitplan 2025–2029 (Integrationskonzept Sachsenheim)
 PROJECTION_STATUS = "Projektion"
 ESTIMATED = "geschätzt"
@@ -325,6 +324,11 @@ def key_figures(
             if mine.height:
                 figures["rank"] = mine.get_column("rank")[0]
                 figures["n"] = mine.get_column("n")[0]
+    # A Stadtkreis (08111 Stuttgart) has one municipality, the city itself: rank and gap to
+    # "its" Kreis would compare the city with itself, so they are left out.
+    figures["sole_municipality"] = level == "Gemeinde" and _n_municipalities(pop, kreis) == 1
+    if figures["sole_municipality"]:
+        figures.update(rank=None, n=None, gap_kreis=None)
 
     source = municipal_series_source(pop, ags) if level == "Gemeinde" else REGIONALATLAS
     figures.update(series_source=source, series_status=None, latest_share=None,
@@ -368,6 +372,17 @@ def key_figures(
     return figures
 
 
+def _n_municipalities(pop: pl.DataFrame, kreis: str) -> int:
+    rows = pop.filter((pl.col("level") == "Gemeinde") & pl.col("ags").str.starts_with(kreis))
+    return rows.get_column("ags").n_unique()
+
+
+def kreis_word(name: str) -> str:
+    """'Landkreis' / 'Stadtkreis' from a Kreis name ('Stadtkreis Stuttgart'), else 'Kreis'."""
+    first = name.split(" ")[0]
+    return first if first in ("Landkreis", "Stadtkreis") else "Kreis"
+
+
 def _comparison(value: float, other: float) -> str:
     # Compare on the rounded values the reader sees, so the words match the numbers.
     if round(value, 1) > round(other, 1):
@@ -397,7 +412,18 @@ def summary_text(pop: pl.DataFrame, ags: str) -> str:
     where = in_area(level, name)
     sentences: list[str] = []
     has_kreis = f["kreis_zensus_share"] is not None
-    if f["zensus_share"] is not None and has_kreis and level == "Gemeinde":
+    if f["zensus_share"] is not None and f.get("sole_municipality") and (
+            f["land_zensus_share"] is not None):
+        word = _comparison(f["zensus_share"], f["land_zensus_share"])
+        value = "" if word == "gleichauf mit" else f" ({fmt_percent(f['land_zensus_share'])})"
+        sentences.append(
+            f"Der Ausländeranteil {where} liegt mit {fmt_percent(f['zensus_share'])} "
+            f"(Zensus 2022) {word} dem Landesdurchschnitt von {f['land_name']}{value}. "
+            f"{name} ist ein "
+            f"{kreis_word(f['kreis_name'])}: Stadt und Kreis sind dasselbe Gebiet, daher "
+            "der Vergleich mit dem Land."
+        )
+    elif f["zensus_share"] is not None and has_kreis and level == "Gemeinde":
         word = _comparison(f["zensus_share"], f["kreis_zensus_share"])
         if word == "gleichauf mit":
             sentences.append(
@@ -512,7 +538,7 @@ OVERVIEW_LABELS: dict[str, str] = {
 }
 
 
-def _main_kreis(pop: pl.DataFrame) -> str:
+def detect_kreis(pop: pl.DataFrame) -> str:
     """The Kreis whose municipalities the frame holds (08118 for the default model)."""
     prefixes = pop.filter(pl.col("level") == "Gemeinde").get_column("ags").str.slice(0, 5)
     return prefixes.mode().sort()[0] if prefixes.len() else KREIS_AGS
@@ -527,7 +553,7 @@ def overview_table(pop: pl.DataFrame, kreis: str | None = None) -> pl.DataFrame:
     municipal yearly series: user series where provided, otherwise the estimate, marked
     ``geschätzt``).
     """
-    kreis = kreis or _main_kreis(pop)
+    kreis = kreis or detect_kreis(pop)
     gemeinden = pop.filter((pl.col("level") == "Gemeinde") & pl.col("ags").str.starts_with(kreis))
     gv = (
         gemeinden.filter((pl.col("source") == GV) & pl.col("population").is_not_null())
@@ -574,6 +600,9 @@ def overview_table(pop: pl.DataFrame, kreis: str | None = None) -> pl.DataFrame:
         )
         .sort(german_sort_key("name"))
     )
+    if table.height == 1:  # a Stadtkreis: the city is the Kreis, no rank or gap to itself
+        table = table.with_columns(pl.lit(None, dtype=table.schema["rank"]).alias("rank"),
+                                   pl.lit(None, dtype=pl.Float64).alias("gap_kreis"))
     return table
 
 

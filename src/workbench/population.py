@@ -29,13 +29,8 @@ What is in it (``SOURCES`` holds the German citation for each key):
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
-import hashlib
 import os
-import re
-import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,13 +38,18 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from workbench import estimation, paths
-from workbench.exceptions import DataValidationError, Problem, UnknownMunicipalityError
+from workbench import diskcache, estimation, paths
+from workbench.exceptions import DataValidationError, Problem
+from workbench.region import (
+    KREIS_AGS,
+    KREIS_NAME,
+    LAND_AGS,
+    area_names,
+    gv_files,
+    load_gv,
+    municipalities,
+)
 
-KREIS_AGS = "08118"
-LAND_AGS = "08"
-KREIS_NAME = "Landkreis Ludwigsburg"
-LAND_NAME = "Baden-Württemberg"
 OFFICIAL = "amtlich"
 ESTIMATED = "geschätzt"
 STATUSES = (OFFICIAL, ESTIMATED)
@@ -316,23 +316,6 @@ class _Files:
     azr: Path | None = None
 
 
-def _gv_files(raw: Path) -> tuple[Path, ...]:
-    folder = raw / "destatis_gv_auszug"
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"Verzeichnis fehlt: {folder}. Bitte die Rohdaten nach data/raw/ kopieren."
-        )
-    files = sorted(
-        p for p in folder.iterdir()
-        if p.suffix.lower() in {".xls", ".xlsx"} and not p.name.startswith(("~$", "."))
-    )
-    if not files:
-        raise FileNotFoundError(f"Keine GV-ISys-Dateien in {folder}.")
-    # Dated extracts (DDMMYYYY_Auszug_GV) first, so a later "aktuell" file that repeats the
-    # same Stichtag is the one recognised as duplicate.
-    return tuple(sorted(files, key=lambda p: (not re.match(r"\d{8}_", p.name), p.name)))
-
-
 def _user_files(user: Path) -> tuple[Path, ...]:
     """Municipal series in the user directory (Regionaldatenbank exports there are tables)."""
     from workbench.loaders.regionaldatenbank import table_code
@@ -356,7 +339,7 @@ def _files(data_dir: Path) -> _Files:
         "published": data_dir / "published" / "published_figures.csv",
     }
     return _Files(
-        gv=_gv_files(raw),
+        gv=gv_files(data_dir),
         zensus=_first_existing(
             raw / "zensus2022" / "1000A-0000_de_flat.csv",
             raw / "zensus2022" / "1000A-0000_de_flat_08118.csv",
@@ -398,15 +381,6 @@ def _zensus2011_file(data_dir: Path) -> Path | None:
         return None
 
 
-def _stats(files: Iterable[Path | None]) -> tuple[tuple[str, int, int], ...]:
-    out = []
-    for path in files:
-        if path is not None:
-            st = path.stat()
-            out.append((str(path), st.st_mtime_ns, st.st_size))
-    return tuple(out)
-
-
 def _all(files: _Files) -> tuple[Path | None, ...]:
     return (*files.gv, files.zensus, files.gerda, files.regionalatlas, files.inkar,
             files.regionalstatistik, files.published, *files.user, files.zensus2011,
@@ -416,153 +390,6 @@ def _all(files: _Files) -> tuple[Path | None, ...]:
 # ------------------------------------------------------------------------------------------
 # Municipality register
 # ------------------------------------------------------------------------------------------
-
-def _short_name(name: str) -> str:
-    """'Sachsenheim, Stadt' -> 'Sachsenheim'; footnote digits ('Kerken4)') removed."""
-    name = re.sub(r"\d+\)$", "", name.strip())
-    return name.split(",")[0].strip()
-
-
-@functools.lru_cache(maxsize=16)
-def _gv_frame(path: str, mtime_ns: int, size: int) -> pl.DataFrame:
-    from workbench.loaders.gv_isys import load_gv_isys
-
-    return load_gv_isys(Path(path))
-
-
-def _load_gv(path: Path) -> pl.DataFrame:
-    st = path.stat()
-    return _gv_frame(str(path), st.st_mtime_ns, st.st_size)
-
-
-def _file_date(path: Path) -> dt.date | None:
-    """Stichtag from a dated extract name ('31122023_Auszug_GV.xlsx'), else None."""
-    match = re.match(r"(\d{2})(\d{2})(\d{4})_", path.name)
-    if not match:
-        return None
-    day, month, year = (int(g) for g in match.groups())
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _latest_gv(files: tuple[Path, ...]) -> pl.DataFrame:
-    """The extract with the latest Stichtag; by file name where dated, else by content."""
-    dated = [(d, p) for p in files if (d := _file_date(p)) is not None]
-    if dated:
-        return _load_gv(max(dated)[1])
-    frames = [_load_gv(p) for p in files]
-    return max(frames, key=lambda f: f.get_column("reference_date").max())
-
-
-def municipalities(data_dir: Path | None = None, kreis: str = KREIS_AGS) -> pl.DataFrame:
-    """The municipalities of the Kreis from the latest GV-ISys extract (39 rows for 08118).
-
-    Columns: ``ags, ars, name`` (short name), ``name_official, is_stadt, area_km2,
-    population`` (latest 31.12.), ``reference_date, lon, lat``; sorted by AGS.
-    """
-    data_dir = Path(data_dir) if data_dir else paths.data_dir()
-    files = _gv_files(_raw(data_dir))
-    return _municipalities(_stats(files), files, kreis)
-
-
-@functools.lru_cache(maxsize=4)
-def _municipalities(stats: tuple, files: tuple[Path, ...], kreis: str) -> pl.DataFrame:
-    cached = _cache_file(stats, kreis, "municipalities") if _cache_enabled() else None
-    if cached is not None and cached.exists():
-        try:
-            return pl.read_parquet(cached)
-        except (OSError, pl.exceptions.PolarsError):
-            cached.unlink(missing_ok=True)
-    gv = _latest_gv(files)
-    rows = gv.filter((pl.col("satzart") == "60") & pl.col("ags").str.starts_with(kreis))
-    register = rows.select(
-        "ags",
-        "ars",
-        pl.col("name").map_elements(_short_name, return_dtype=pl.String).alias("name"),
-        pl.col("name").alias("name_official"),
-        pl.col("name").str.contains(", Stadt", literal=True).alias("is_stadt"),
-        pl.col("area_km2").cast(pl.Float64),
-        pl.col("population").cast(pl.Int64),
-        "reference_date",
-        pl.col("lon").cast(pl.Float64),
-        pl.col("lat").cast(pl.Float64),
-    ).sort("ags")
-    if register.height == 0:
-        raise ValueError(f"Keine Gemeinden mit AGS {kreis}… im Gemeindeverzeichnis gefunden.")
-    if cached is not None:
-        _write_cache(cached, register)
-    return register
-
-
-def _normalise(text: str) -> str:
-    text = text.casefold().strip()
-    for src, dst in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(src, dst)
-    text = re.sub(r",\s*stadt$", "", text)
-    text = re.sub(r"^(stadt|gemeinde)\s+", "", text)
-    return re.sub(r"[\s\-_./]+", " ", text).strip()
-
-
-def resolve_municipality(
-    name_or_ags: str, register: pl.DataFrame | None = None
-) -> tuple[str, str]:
-    """('08118076', 'Sachsenheim') for 'sachsenheim', 'Sachsenheim, Stadt', '08118076', '8118076'.
-
-    Raises ``UnknownMunicipalityError`` with close matches for anything else.
-    """
-    register = register if register is not None else municipalities()
-    pairs = list(zip(register.get_column("ags"), register.get_column("name"), strict=True))
-    query = str(name_or_ags).strip()
-    digits = query.replace(" ", "")
-    if digits.isdigit():
-        wanted = digits.zfill(8)
-        for ags, name in pairs:
-            if ags == wanted:
-                return ags, name
-    else:
-        key = _normalise(query)
-        for ags, name in pairs:
-            if _normalise(name) == key:
-                return ags, name
-    by_key = {_normalise(name): name for _, name in pairs}
-    close = difflib.get_close_matches(_normalise(query), list(by_key), n=3, cutoff=0.6)
-    if close:
-        hint = "Meinten Sie: " + ", ".join(by_key[c] for c in close) + "?"
-    else:
-        examples = ", ".join(name for _, name in pairs[:3])
-        in_kreis = all(ags.startswith(KREIS_AGS) for ags, _ in pairs)
-        where = f"im {KREIS_NAME}" if in_kreis else "der Auswahl"
-        hint = (
-            f"Erwartet wird der Name oder der 8-stellige Gemeindeschlüssel (AGS) einer der "
-            f"{len(pairs)} Städte und Gemeinden {where} (z. B. {examples})."
-        )
-    raise UnknownMunicipalityError(f"Unbekannte Gemeinde „{query}“. {hint}")
-
-
-# ------------------------------------------------------------------------------------------
-# Building the model
-# ------------------------------------------------------------------------------------------
-
-def _area_names(files: tuple[Path, ...], kreis: str) -> dict[str, str]:
-    """German names of the Kreis and its Land ('Landkreis Böblingen', 'Stadtkreis Stuttgart')."""
-    if kreis == KREIS_AGS:
-        return {KREIS_AGS: KREIS_NAME, LAND_AGS: LAND_NAME}
-    gv = _latest_gv(files)
-    land = kreis[:2]
-    out = {kreis: f"Kreis {kreis}", land: LAND_NAME if land == LAND_AGS else f"Land {land}"}
-    for satzart, ags in (("40", kreis), ("10", land)):
-        row = gv.filter((pl.col("satzart") == satzart) & (pl.col("ags") == ags))
-        if row.height:
-            name = _short_name(row.get_column("name")[0]) if satzart == "10" else None
-            if satzart == "40":
-                raw = row.get_column("name")[0]
-                base, _, kind = (part.strip() for part in raw.partition(","))
-                name = f"{kind} {base}" if kind else f"Landkreis {base}"
-            out[ags] = name
-    return out
-
 
 def _frame(rows: pl.DataFrame | dict) -> pl.DataFrame:
     """Cast/complete to SCHEMA (missing columns become null) and order the columns."""
@@ -589,7 +416,7 @@ def _gv_rows(files: tuple[Path, ...], names: dict[str, str], kreis: str) -> pl.D
     seen_values: set[tuple] = set()
     land = kreis[:2]
     for path in files:
-        gv = _load_gv(path)
+        gv = load_gv(path)
         in_land = gv.filter((pl.col("satzart") == "60") & pl.col("ags").str.starts_with(land))
         gemeinden = in_land.filter(pl.col("ags").str.starts_with(kreis)).sort("ags")
         date = gemeinden.get_column("reference_date").max()
@@ -836,7 +663,7 @@ def _zensus2011_rows(path: Path, kreis: str, names: dict[str, str]) -> pl.DataFr
         & (pl.col("ags").is_in([kreis, kreis[:2]])
            | ((pl.col("level") == "Gemeinde") & pl.col("ags").str.starts_with(kreis)))
     )
-    return _frame(
+    rows = _frame(
         z11.select(
             pl.when(pl.col("ags") == kreis).then(pl.lit("Kreis"))
             .when(pl.col("ags") == kreis[:2]).then(pl.lit("Land"))
@@ -852,6 +679,14 @@ def _zensus2011_rows(path: Path, kreis: str, names: dict[str, str]) -> pl.DataFr
             pl.lit(BASIS_Z2011).alias("basis"),
         )
     )
+    # A Stadtkreis (08111 Stuttgart) is published only as the Kreis row: the city is the
+    # Kreis, so the same count is the value of its one municipality (AGS 08111000).
+    municipal = [a for a in names if len(a) == 8 and a.startswith(kreis)]
+    if len(municipal) == 1 and rows.filter(pl.col("level") == "Gemeinde").height == 0:
+        sole = rows.filter(pl.col("level") == "Kreis").with_columns(
+            level=pl.lit("Gemeinde"), ags=pl.lit(municipal[0]), name=pl.lit(names[municipal[0]]))
+        rows = pl.concat([rows, sole])
+    return rows
 
 
 def _statistik_bw_rows(path: Path, kreis: str, names: dict[str, str]) -> pl.DataFrame:
@@ -967,7 +802,7 @@ def estimation_inputs(data_dir: Path | str | None = None) -> EstimationInputs | 
     """The BW-wide estimation inputs for the data directory (None without the anchor files)."""
     root = Path(data_dir).resolve() if data_dir else paths.data_dir()
     files = _files(root)
-    return _estimation_inputs(_stats(_all(files)), files)
+    return _estimation_inputs(diskcache.file_stats(_all(files)), files)
 
 
 @functools.lru_cache(maxsize=2)
@@ -1052,7 +887,7 @@ def _estimation_inputs(stats: tuple, files: _Files) -> EstimationInputs | None:
     gv_points = [z11.select("ags", pl.lit(ZENSUS2011_DATE).alias("reference_date"),
                             pl.col("p11").alias("population"))]
     for path in files.gv:
-        gv = _load_gv(path).filter(
+        gv = load_gv(path).filter(
             (pl.col("satzart") == "60") & pl.col("ags").str.starts_with(land))
         day = gv.get_column("reference_date").max()
         if ZENSUS2011_DATE < day < ZENSUS2022_DATE:
@@ -1189,67 +1024,28 @@ def validate_population(pop: pl.DataFrame, origin: str = "population (Modell)") 
     return pop
 
 
-def cache_dir() -> Path:
-    """Parquet cache of the built model; ``WORKBENCH_CACHE_DIR`` overrides ``var/cache``."""
-    value = os.environ.get("WORKBENCH_CACHE_DIR")
-    return Path(value).expanduser() if value else paths.PROJECT_DIR / "var" / "cache"
-
-
-def _cache_enabled() -> bool:
-    return os.environ.get("WORKBENCH_POPULATION_CACHE", "1").strip().lower() not in {
-        "0", "false", "nein", "no", "off"}
-
-
-def _code_stats() -> tuple:
-    """The model's own code is part of the cache key: a changed parser means a rebuild."""
-    package = Path(__file__).parent
-    code = [Path(__file__), package / "estimation.py", *sorted((package / "loaders").glob("*.py"))]
-    return (pl.__version__, *_stats(code))
-
-
-def _cache_file(stats: tuple, kreis: str, kind: str = "population") -> Path:
-    digest = hashlib.sha256(repr((stats, kreis, _code_stats())).encode()).hexdigest()[:20]
-    return cache_dir() / f"{kind}-{kreis}-{digest}.parquet"
-
-
-def _write_cache(path: Path, pop: pl.DataFrame) -> None:
-    """Atomic write (temp file + os.replace); stale cache files of the Kreis are removed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            pop.write_parquet(tmp)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        prefix = path.name.rsplit("-", 1)[0]
-        for old in path.parent.glob(f"{prefix}-*.parquet"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only checkout still works, just without the cache
+cache_dir = diskcache.cache_dir  # where the parquet cache lives (tests, docs)
 
 
 @functools.lru_cache(maxsize=4)
 def _build(data_dir: str, stats: tuple, files: _Files, kreis: str) -> pl.DataFrame:
     """Build the model, or read it from the parquet cache for exactly these input files."""
-    cached = _cache_file(stats, kreis) if _cache_enabled() else None
-    if cached is not None and cached.exists():
+    cached = diskcache.cache_file(stats, kreis)
+    frame = diskcache.read_parquet(cached)
+    if frame is not None:
         try:
-            return validate_population(pl.read_parquet(cached))
-        except (OSError, pl.exceptions.PolarsError, DataValidationError):
-            cached.unlink(missing_ok=True)  # unreadable or outdated: rebuild below
+            return validate_population(frame)
+        except DataValidationError:
+            cached.unlink(missing_ok=True)  # outdated schema: rebuild below
     pop = _build_from_files(data_dir, files, kreis)
-    if cached is not None:
-        _write_cache(cached, pop)
+    diskcache.write_parquet(cached, pop)
     return pop
 
 
 def _build_from_files(data_dir: str, files: _Files, kreis: str) -> pl.DataFrame:
     register = municipalities(Path(data_dir), kreis)
     names = dict(zip(register.get_column("ags"), register.get_column("name"), strict=True))
-    names.update(_area_names(files.gv, kreis))
+    names.update(area_names(kreis, Path(data_dir)))
 
     gv = _gv_rows(files.gv, names, kreis)
     zensus = _zensus_rows(files.zensus, files.gerda, names, kreis, files.zensus2022_counts)
@@ -1272,7 +1068,7 @@ def _build_from_files(data_dir: str, files: _Files, kreis: str) -> pl.DataFrame:
         parts.append(user)
     # The estimate needs the BW-wide anchors (Regionalatlas, Zensus 2011, Statistik BW):
     # elsewhere there is nothing to carry along.
-    inputs = _estimation_inputs(_stats(_all(files)), files)
+    inputs = _estimation_inputs(diskcache.file_stats(_all(files)), files)
     if inputs is not None:
         parts.append(_estimate_rows(inputs, kreis, names, user,
                                     gv.filter(pl.col("level") == "Gemeinde")))
@@ -1290,7 +1086,7 @@ def load_population(data_dir: Path | str | None = None, kreis: str = KREIS_AGS) 
     """
     root = Path(data_dir).resolve() if data_dir else paths.data_dir()
     files = _files(root)
-    return _build(str(root), _stats(_all(files)), files, kreis)
+    return _build(str(root), diskcache.file_stats(_all(files)), files, kreis)
 
 
 # ------------------------------------------------------------------------------------------

@@ -286,7 +286,7 @@ def test_template_round_trip_and_no_overwrite(tmp_path):
         cat.new_from_template("08118051", "Möglingen", path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["moeglingen.yaml"]  # no temp files left
-    with pytest.raises(ValueError, match="08118xxx"):
+    with pytest.raises(ValueError, match="08xxxxxx"):
         cat.new_from_template("0811805", "X", tmp_path / "x.yaml")
 
 
@@ -301,4 +301,8 @@ def test_cli_new_catalogue(tmp_path, monkeypatch):
     again = runner.invoke(main, ["new-catalogue", "08118079"])
     assert again.exit_code != 0 and "existiert bereits" in again.output
     bad = runner.invoke(main, ["new-catalogue", "Atlantis"])
-    assert bad.exit_code != 0 and "keine Gemeinde" in bad.output
+    assert bad.exit_code != 0 and "Unbekannte Gemeinde „Atlantis“" in bad.output
+    # Any municipality of Baden-Württemberg, by AGS or unambiguous name.
+    other = runner.invoke(main, ["new-catalogue", "Aidlingen"])
+    assert other.exit_code == 0, other.output
+    assert cat.load_catalogue("aidlingen").traeger.ags == "08115001"

@@ -15,13 +15,12 @@ from workbench.exceptions import DataValidationError
 from workbench.population import (
     SCHEMA,
     SOURCES,
-    UnknownMunicipalityError,
     load_population,
-    municipalities,
-    resolve_municipality,
     series,
     validate_population,
 )
+from workbench.region import UnknownMunicipalityError, municipalities
+from workbench.region import resolve as resolve_municipality
 
 GOLDEN = Path(__file__).parent / "golden"
 ZENSUS_DAY = dt.date(2022, 5, 15)

@@ -36,7 +36,7 @@ def test_help_notebook_shows_typed_parameters(project_dir):
     nb = load_notebook_node(str(project_dir / "notebooks" / "bericht_gemeinde.ipynb"))
     params = {p.name: p for p in _infer_parameters(nb)}
     assert params["gemeinde"].inferred_type_name == "str"
-    assert params["gemeinde"].default == '"Sachsenheim"'
+    assert params["gemeinde"].default == '"08118076"'  # Sachsenheim, as an AGS
     assert params["berichtsjahr"].inferred_type_name == "int"
     assert params["mit_handlungsfeldern"].inferred_type_name == "bool"
     assert {"datenverzeichnis", "messwerte_db"} <= set(params)

@@ -19,12 +19,14 @@ from workbench import catalogue
 )
 def new_catalogue(ags_or_name: str, name: str | None, ziel: Path | None) -> None:
     """Neuen Maßnahmenkatalog für eine Gemeinde (AGS oder Name) aus der Vorlage anlegen."""
+    from workbench import region
     from workbench.exceptions import escape_control, escape_lines
 
     try:
-        ags, official = catalogue.lookup_municipality(ags_or_name)
+        # Any municipality of Baden-Württemberg may keep a catalogue (not only Kreis 08118).
+        ags, official = region.resolve(ags_or_name, region.municipalities(kreis=region.LAND_AGS))
         path = catalogue.new_from_template(ags, name or official, ziel)
-    except (ValueError, FileExistsError) as exc:
+    except (ValueError, FileExistsError, region.UnknownMunicipalityError) as exc:
         raise click.ClickException(escape_lines(exc)) from exc
     click.echo(f"Katalog angelegt: {escape_control(path)}")
     click.echo("Nächster Schritt: Maßnahmen und Indikatoren aus dem Integrationskonzept eintragen.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from workbench.commands.options import kreis_option
+
 
 @click.command("dashboards")
 @click.option("--port", default=8866, show_default=True, help="Port des Servers.")
@@ -41,7 +43,9 @@ import click
     help="Höchstens so viele offene Seiten je Dashboard (Standard aus dashboards/voila.json; "
     "0 = ohne Grenze). Darüber: HTTP 503.",
 )
+@kreis_option
 def dashboards(
+    kreis_ags: str,
     port: int,
     pool_size: int | None,
     no_erfassung: bool,
@@ -65,6 +69,8 @@ def dashboards(
             public_names=public_names,
             max_kernels=max_kernels,
             max_kernels_per_dashboard=max_kernels_per_dashboard,
+            # The kernels read it through region.default_kreis() (a notebook has no CLI).
+            env={"WORKBENCH_KREIS": kreis_ags},
         )
     except DashboardServerError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -1,4 +1,4 @@
-"""``workbench summary``: overview table of the 39 municipalities (German formats, sources)."""
+"""``workbench summary``: overview table of a Kreis' municipalities (German formats, sources)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,20 @@ import click
 import polars as pl
 
 from workbench import metrics
+from workbench.commands.options import kreis_option
 from workbench.formatting import fmt_int, fmt_number, fmt_percent
 from workbench.population import STATISTIK_BW_ASSUMPTION, citation
 
 SORTS = ("name", "rang", "ags", "einwohner")
 
 
-def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str = metrics.KREIS_AGS) -> str:
+def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str | None = None) -> str:
     """The overview as aligned plain text: header, one line per municipality, Kreis line,
     then sources with reference dates and a note on estimates."""
+    kreis = kreis or metrics.detect_kreis(pop)
+    kreis_rows = pop.filter(pl.col("ags") == kreis)
+    kreis_name = kreis_rows.get_column("name")[0] if kreis_rows.height else f"Kreis {kreis}"
+    word = metrics.kreis_word(kreis_name)
     pop_date = table.get_column("population_date").max()
     zensus_row = metrics.value_at(pop, kreis, dt.date(2022, 5, 15), metrics.ZENSUS)
     header, rows = metrics.overview_rows(table)
@@ -25,7 +30,7 @@ def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str = metrics
                           & (pl.col("reference_date") == pop_date))
     kreis_pop = kreis_gv.get_column("population")[0] if kreis_gv.height else None
     total = [
-        "Landkreis Ludwigsburg", kreis, fmt_int(kreis_pop),
+        kreis_name, kreis, fmt_int(kreis_pop),
         fmt_percent(zensus_row["share"]) if zensus_row else "–", "", "", "", "",
     ]
     numeric = {2, 3, 4, 5, 6, 7}  # right-aligned (the Stand column too: dates line up)
@@ -50,9 +55,13 @@ def format_overview(table: pl.DataFrame, pop: pl.DataFrame, kreis: str = metrics
         )
     kreis_basis = ("Kreiswert amtlich" if zensus_row and zensus_row["status"] == "amtlich"
                    else "Kreiswert aus den Gemeindewerten berechnet")
-    out.append("Rang: 1 = höchster Ausländeranteil im Landkreis (Zensus 2022). "
-               "Abstand: Gemeinde minus Landkreis in Prozentpunkten (Zensus 2022; "
-               f"{kreis_basis}).")
+    if table.height > 1:
+        out.append(f"Rang: 1 = höchster Ausländeranteil im {word} (Zensus 2022). "
+                   f"Abstand: Gemeinde minus {word} in Prozentpunkten (Zensus 2022; "
+                   f"{kreis_basis}).")
+    else:
+        out.append(f"{kreis_name}: Stadt und Kreis sind dasselbe Gebiet – kein Rang und kein "
+                   "Abstand zum Kreis.")
     sources = table.get_column("latest_source").drop_nulls().unique().sort().to_list()
     out.append(citation(metrics.GV, pop_date))
     out.append(citation(metrics.ZENSUS, dt.date(2022, 5, 15)))
@@ -81,28 +90,32 @@ def _sorted(table: pl.DataFrame, sort: str) -> pl.DataFrame:
               help="Statt der Tabelle die Zusammenfassung einer Gemeinde ausgeben.")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Datenverzeichnis (Standard: data/ bzw. WORKBENCH_DATA_DIR).")
-def summary(sort: str, gemeinde: str | None, data_dir: Path | None) -> None:
-    """Übersichtstabelle der 39 Städte und Gemeinden (Quellen und Stichtage darunter)."""
-    from workbench.population import UnknownMunicipalityError, resolve_municipality
+@kreis_option
+def summary(sort: str, gemeinde: str | None, data_dir: Path | None, kreis_ags: str) -> None:
+    """Übersichtstabelle der Städte und Gemeinden eines Kreises (Standard: Landkreis
+    Ludwigsburg; Quellen und Stichtage darunter)."""
+    from workbench import region
 
-    pop = _load_or_exit(data_dir)
+    pop = _load_or_exit(data_dir, kreis_ags)
     if gemeinde:
         try:
-            ags, _ = resolve_municipality(gemeinde)
-        except UnknownMunicipalityError as exc:
+            ags, _ = region.resolve(gemeinde, region.municipalities(data_dir, kreis=kreis_ags))
+        except region.UnknownMunicipalityError as exc:
             raise click.BadParameter(str(exc), param_hint="--gemeinde") from None
         click.echo(metrics.summary_text(pop, ags))
         return
-    click.echo(format_overview(_sorted(metrics.overview_table(pop), sort), pop))
+    click.echo(format_overview(_sorted(metrics.overview_table(pop, kreis_ags), sort), pop,
+                               kreis_ags))
 
 
-def _load_or_exit(data_dir: Path | None) -> pl.DataFrame:
+def _load_or_exit(data_dir: Path | None, kreis: str | None = None) -> pl.DataFrame:
     """load_population() with German errors instead of tracebacks (exit code 1)."""
     from workbench.exceptions import DataValidationError, format_problems
     from workbench.population import load_population
+    from workbench.region import KREIS_AGS
 
     try:
-        return load_population(data_dir)
+        return load_population(data_dir, kreis=kreis or KREIS_AGS)
     except DataValidationError as exc:
         click.secho("Die Bevölkerungsdaten konnten nicht geladen werden:", fg="red", err=True)
         for line in format_problems(exc.problems):

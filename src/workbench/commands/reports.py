@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from workbench.commands.options import kreis_option
+
 
 def _formats(value: str) -> tuple[str, ...]:
     from workbench.reports.render import FORMATS
@@ -23,7 +25,8 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.command("reports")
 @click.option("--municipality", "-m", "municipalities", multiple=True, metavar="NAME_ODER_AGS",
               help="Gemeinde (Name oder AGS); mehrfach angeben für mehrere.")
-@click.option("--all", "all_", is_flag=True, help="Alle 39 Städte und Gemeinden.")
+@click.option("--all", "all_", is_flag=True, help="Alle Städte und Gemeinden des Kreises.")
+@kreis_option
 @click.option("--year", "-y", type=int, required=True, help="Berichtsjahr, z. B. 2024.")
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Ausgabeverzeichnis (index.html, Berichte, manifest.json).")
@@ -35,8 +38,10 @@ def _formats(value: str) -> tuple[str, ...]:
               help="Nur Berichte neu erstellen, die zuletzt fehlgeschlagen sind (manifest.json).")
 @click.option("--only-outdated", is_flag=True,
               help="Nur fehlgeschlagene oder veraltete Berichte (Daten/Code/Parameter geändert).")
-@click.option("--kreis/--no-kreis", default=None,
+@click.option("--kreisbericht/--no-kreisbericht", "kreis", default=None,
               help="Kreisübersicht erzeugen (Standard: ja bei --all, sonst nein).")
+@click.option("--no-kreis", "no_kreis", is_flag=True, hidden=True,
+              help="Frühere Schreibweise von --no-kreisbericht.")
 @click.option("--dask", "dask_address", metavar="ADRESSE",
               help="Auf einem Dask-Cluster rechnen, z. B. tcp://scheduler:8786.")
 @click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -44,7 +49,8 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option("--quiet", "-q", is_flag=True, help="Keinen Fortschrittsbalken anzeigen.")
 def reports(municipalities: tuple[str, ...], all_: bool, year: int, out_dir: Path, workers: int,
             formats: str, rerun_failed: bool, only_outdated: bool, kreis: bool | None,
-            dask_address: str | None, data_dir: Path | None, quiet: bool) -> None:
+            no_kreis: bool, dask_address: str | None, data_dir: Path | None, quiet: bool,
+            kreis_ags: str) -> None:
     """Berichte je Gemeinde erzeugen: ausgeführtes Notebook, HTML (offline) und PDF.
 
     \b
@@ -52,29 +58,36 @@ def reports(municipalities: tuple[str, ...], all_: bool, year: int, out_dir: Pat
       workbench reports --all --year 2024 --out output/berichte
       workbench reports -m Sachsenheim -m 08118048 --year 2024 --out /tmp/b --format html
       workbench reports --all --year 2024 --out output/berichte --rerun-failed
+      workbench reports --kreis 08115 --all --year 2024 --out output/berichte-boeblingen
     """
     from workbench.exceptions import escape_lines
     from workbench.ids import InvalidIdError
-    from workbench.population import UnknownMunicipalityError
+    from workbench.region import UnknownMunicipalityError
     from workbench.reports.export import OutputWriteError
     from workbench.reports.plan import plan_jobs
     from workbench.reports.runner import run_batch
 
+    if no_kreis:
+        kreis = False
     if not municipalities and not all_ and not kreis:
         raise click.UsageError("Bitte --municipality NAME (mehrfach möglich), --all oder "
-                               "--kreis angeben.")
+                               "--kreisbericht angeben.")
     if rerun_failed and only_outdated:
         raise click.UsageError("--rerun-failed und --only-outdated schließen sich aus.")
     fmt = _formats(formats)
     try:
         jobs = plan_jobs(municipalities, all_municipalities=all_, year=year,
-                         kreis=all_ if kreis is None else kreis, data_dir=data_dir)
+                         kreis=all_ if kreis is None else kreis, kreis_ags=kreis_ags,
+                         data_dir=data_dir)
     except (UnknownMunicipalityError, InvalidIdError) as exc:
         raise click.BadParameter(escape_lines(exc), param_hint="--municipality") from exc
     mode = "failed" if rerun_failed else "outdated" if only_outdated else "all"
     try:
+        from workbench import region
+
         result = run_batch(jobs, out_dir, formats=fmt, workers=workers, mode=mode,
-                           dask_address=dask_address, progress=not quiet, data_dir=data_dir)
+                           dask_address=dask_address, progress=not quiet, data_dir=data_dir,
+                           title=f"Integrationsberichte {region.kreis_name(kreis_ags)}")
     except OutputWriteError as exc:
         raise click.ClickException(f"Ausgabeverzeichnis nicht nutzbar: {exc}") from exc
     # Error texts may quote file contents: control characters shown as escapes.

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import polars as pl
 
+from workbench.commands.options import kreis_option
 from workbench.formatting import fmt_int
 
 
@@ -47,11 +48,11 @@ def validate_inputs(paths: list[Path] | None = None) -> bool:
     return True
 
 
-def build_population() -> pl.DataFrame:
-    """Build (and validate) the population model; print what it holds."""
+def build_population(kreis: str | None = None) -> pl.DataFrame:
+    """Build (and validate) the population model of a Kreis; print what it holds."""
     from workbench.commands.population import _load_or_exit
 
-    pop = _load_or_exit(None)
+    pop = _load_or_exit(None, kreis)
     estimated = pop.filter(pl.col("status") == "geschätzt").height
     click.echo(
         f"Bevölkerungsmodell: {fmt_int(pop.height)} Zeilen aus "
@@ -61,12 +62,12 @@ def build_population() -> pl.DataFrame:
     return pop
 
 
-def print_summary(pop: pl.DataFrame) -> None:
+def print_summary(pop: pl.DataFrame, kreis: str | None = None) -> None:
     from workbench import metrics
     from workbench.commands.population import format_overview
 
     click.echo()
-    click.echo(format_overview(metrics.overview_table(pop), pop))
+    click.echo(format_overview(metrics.overview_table(pop, kreis), pop, kreis))
 
 
 def default_report_year(today: dt.date | None = None) -> int:
@@ -74,8 +75,9 @@ def default_report_year(today: dt.date | None = None) -> int:
     return (today or dt.date.today()).year - 1
 
 
-def render_reports(year: int, out_dir: Path | None = None) -> bool:
-    """All 39 municipal reports + the Kreis overview; PDFs only where Chromium is installed."""
+def render_reports(year: int, out_dir: Path | None = None, kreis: str | None = None) -> bool:
+    """All municipal reports of the Kreis + the Kreis overview; PDFs only where Chromium is
+    installed."""
     from workbench.reports.pdf import chromium_path
     from workbench.reports.render import FORMATS
     from workbench.reports.runner import render_all
@@ -85,39 +87,48 @@ def render_reports(year: int, out_dir: Path | None = None) -> bool:
         formats = [f for f in formats if f != "pdf"]
         click.secho(f"Hinweis: {chromium_path()} fehlt – Berichte ohne PDF "
                     "(apt-get install chromium).", fg="yellow")
-    result = render_all(year, out_dir, formats=formats)
+    result = render_all(year, out_dir, formats=formats, kreis_ags=kreis)
     click.echo(result.summary())
     return not result.failed
 
 
-def serve_dashboards(port: int | None = None) -> None:
+def serve_dashboards(port: int | None = None, kreis: str | None = None) -> None:
     """Serve the Voila dashboards (prints their URLs) until Ctrl+C."""
     from workbench.dashboards.server import DEFAULT_PORT, serve
 
-    serve(port=port or DEFAULT_PORT, block=True)
+    env = {"WORKBENCH_KREIS": kreis} if kreis else None
+    serve(port=port or DEFAULT_PORT, block=True, env=env)
 
 
 def run_steps(*, year: int | None = None, reports: bool = True, serve: bool = True,
-              port: int | None = None) -> int:
-    """All steps of the main run in order; returns the exit code (0 = everything fine)."""
+              port: int | None = None, kreis: str | None = None) -> int:
+    """All steps of the main run in order for one Kreis (default Landkreis Ludwigsburg);
+    returns the exit code (0 = everything fine)."""
+    from workbench import region
+
+    kreis = kreis or region.KREIS_AGS
     click.secho("1. Daten prüfen", bold=True)
     if not validate_inputs():
         click.secho("Abbruch: Bitte die gemeldeten Dateien korrigieren und erneut starten.",
                     fg="red")
         return 1
     click.secho("2. Bevölkerungsmodell aufbauen", bold=True)
-    pop = build_population()
-    click.secho("3. Übersicht der Städte und Gemeinden", bold=True)
-    print_summary(pop)
+    pop = build_population(kreis)
+    name = region.kreis_name(kreis)
+    click.secho(f"3. Übersicht der Städte und Gemeinden – {name}", bold=True)
+    print_summary(pop, kreis)
     code = 0
     if reports:
         year = year or default_report_year()
-        click.secho(f"4. Berichte {year} erzeugen (39 Gemeinden + Kreisübersicht)", bold=True)
-        if not render_reports(year):
+        n = region.municipalities(kreis=kreis).height
+        what = (f"{n} Gemeinden + Kreisübersicht" if n > 1
+                else f"{name}: Stadt und Kreis in einem Bericht")
+        click.secho(f"4. Berichte {year} erzeugen ({what})", bold=True)
+        if not render_reports(year, kreis=kreis):
             code = 1
     if serve:
         click.secho("5. Dashboards starten", bold=True)
-        serve_dashboards(port)
+        serve_dashboards(port, kreis)
     return code
 
 
@@ -127,6 +138,16 @@ def run_steps(*, year: int | None = None, reports: bool = True, serve: bool = Tr
 @click.option("--no-reports", is_flag=True, help="Keine Berichte erzeugen.")
 @click.option("--no-serve", is_flag=True, help="Dashboards nicht starten.")
 @click.option("--port", type=int, default=None, help="Port der Dashboards.")
-def run(year: int | None, no_reports: bool, no_serve: bool, port: int | None) -> None:
-    """Hauptlauf: Daten prüfen, Übersicht ausgeben, Berichte erzeugen, Dashboards starten."""
-    raise SystemExit(run_steps(year=year, reports=not no_reports, serve=not no_serve, port=port))
+@kreis_option
+def run(year: int | None, no_reports: bool, no_serve: bool, port: int | None,
+        kreis_ags: str) -> None:
+    """Hauptlauf: Daten prüfen, Übersicht ausgeben, Berichte erzeugen, Dashboards starten.
+
+    \b
+    Beispiele:
+      workbench run                   Landkreis Ludwigsburg (Standard)
+      workbench run --kreis 08115     Landkreis Böblingen
+      workbench run --kreis 08111     Stadtkreis Stuttgart
+    """
+    raise SystemExit(run_steps(year=year, reports=not no_reports, serve=not no_serve, port=port,
+                               kreis=kreis_ags))

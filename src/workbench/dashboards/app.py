@@ -308,6 +308,9 @@ class StartPageHandler(tornado.web.RequestHandler):
         self.dashboards = dashboards
 
     def get(self, *args) -> None:
+        from workbench import region
+
+        area = region.kreis_name(region.default_kreis())  # set by `dashboards --kreis`
         items = "\n".join(
             f'<li><a href="{html.escape(url_path_join(self.base_url, "voila/render", nb))}">'
             f"{html.escape(title)}</a></li>"
@@ -319,7 +322,7 @@ class StartPageHandler(tornado.web.RequestHandler):
             "<title>Integrationsmonitoring – Dashboards</title>"
             "<style>body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:18px;"
             "margin:3em auto;max-width:50em;line-height:1.6}a{color:#0072B2}</style></head>"
-            "<body><h1>Integrationsmonitoring Landkreis Ludwigsburg</h1>"
+            f"<body><h1>Integrationsmonitoring {html.escape(area)}</h1>"
             f"<p>Dashboards:</p><ul>{items}</ul></body></html>"
         )
 

@@ -16,7 +16,7 @@ import ipywidgets as w
 import plotly.graph_objects as go
 import polars as pl
 
-from workbench import metrics
+from workbench import metrics, region
 from workbench.dashboards.base import (
     figure_spec,
     header,
@@ -41,12 +41,11 @@ from workbench.formatting import (
 from workbench.population import (
     ESTIMATED,
     SOURCES,
-    UnknownMunicipalityError,
     citation,
     load_population,
-    municipalities,
-    resolve_municipality,
 )
+from workbench.region import UnknownMunicipalityError, municipalities
+from workbench.region import resolve as resolve_municipality
 
 DEFAULT_AGS = "08118076"  # Sachsenheim: the municipality the Integrationskonzept is about
 MAP_SOURCE = "zensus2022"
@@ -148,9 +147,13 @@ class _Figures(dict):
 class AuslaenderanteilDashboard:
     """Foreign-resident share of one municipality, selectable by search, map click or URL."""
 
-    def __init__(self, ags: str | None = None, pop: pl.DataFrame | None = None) -> None:
-        self.pop = pop if pop is not None else load_population()
-        self.register = municipalities()
+    def __init__(self, ags: str | None = None, pop: pl.DataFrame | None = None,
+                 kreis: str | None = None) -> None:
+        self.kreis = kreis or region.default_kreis()
+        self.kreis_name = region.kreis_name(self.kreis)
+        self.word = metrics.kreis_word(self.kreis_name)  # Landkreis | Stadtkreis
+        self.pop = pop if pop is not None else load_population(kreis=self.kreis)
+        self.register = municipalities(kreis=self.kreis)
         self.names: dict[str, str] = dict(
             zip(self.register.get_column("ags"), self.register.get_column("name"), strict=True)
         )
@@ -183,7 +186,7 @@ class AuslaenderanteilDashboard:
             [
                 header(
                     "Ausländeranteil in den Städten und Gemeinden",
-                    "Landkreis Ludwigsburg – Anteil der Einwohnerinnen und Einwohner ohne "
+                    f"{self.kreis_name} – Anteil der Einwohnerinnen und Einwohner ohne "
                     "deutsche Staatsangehörigkeit",
                 ),
                 plotly_loader(),  # invisible; loads plotly.js for the charts
@@ -220,7 +223,7 @@ class AuslaenderanteilDashboard:
         """Everything below the header becomes tab 1; tab 2 „Integrationsindikatoren (Kreis)“
         stays an empty box until first selected (the first screen costs the same)."""
         head, rest = self.widget.children[:2], self.widget.children[2:]
-        self.kreis_tab = KreisIntegrationTab()
+        self.kreis_tab = KreisIntegrationTab(self.kreis)
         self.tabs = w.Tab(children=[w.VBox(rest), self.kreis_tab.widget],
                           titles=["Städte und Gemeinden", TAB_TITLE])
         self.tabs.observe(self._on_tab, names="selected_index")
@@ -231,7 +234,8 @@ class AuslaenderanteilDashboard:
             self.kreis_tab.build()
 
     def _build_map(self) -> PlotlyChart:
-        base = popfig.choropleth_map(self.pop, None, source=MAP_SOURCE, height=520)
+        base = popfig.choropleth_map(self.pop, None, source=MAP_SOURCE, height=520,
+                                     kreis=self.kreis)
         base.update_layout(clickmode="event")
         # Overlay outline of the selected municipality (no fill), set per selection.
         base.add_trace(
@@ -379,9 +383,9 @@ class AuslaenderanteilDashboard:
 
     def _figure(self, ags: str, which: str) -> go.Figure:
         if which == "trend":
-            return popfig.trend_chart(self.pop, ags, height=460)
+            return popfig.trend_chart(self.pop, ags, height=460, kreis=self.kreis)
         if which == "ranking":
-            return popfig.ranking_chart(self.pop, ags, source=MAP_SOURCE)
+            return popfig.ranking_chart(self.pop, ags, source=MAP_SOURCE, kreis=self.kreis)
         raise KeyError(which)
 
     def _view(self, ags: str) -> dict[str, Any]:
@@ -410,13 +414,13 @@ class AuslaenderanteilDashboard:
         parts = [
             kpi(f"Ausländeranteil {f['name']}", fmt_percent(f["zensus_share"]), zensus, "share"),
             kpi(
-                "Rang im Landkreis",
+                f"Rang im {self.word}",
                 f"{f['rank']} von {f['n']}" if f["rank"] else "–",
                 "1 = höchster Anteil; " + SOURCES["zensus2022"].label,
                 "rank",
             ),
             kpi(
-                "Abstand zum Landkreis",
+                f"Abstand zum {self.word}",
                 fmt_points(f["gap_kreis"]).replace(" Prozentpunkte", " PP"),
                 zensus,
                 "gap",

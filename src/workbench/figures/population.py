@@ -22,8 +22,6 @@ from workbench.figures import AREA_COLOURS, PALETTE, finish, wrap_sources
 from workbench.formatting import fmt_date, fmt_int, fmt_number, fmt_percent, fmt_points
 from workbench.population import (
     ESTIMATED,
-    KREIS_AGS,
-    LAND_AGS,
     PUBLISHED_SOURCES,
     SOURCES,
     STATISTIK_BW_ASSUMPTION,
@@ -33,6 +31,7 @@ from workbench.population import (
     date_label,
     series,
 )
+from workbench.region import KREIS_AGS, LAND_AGS
 
 SHARE_AXIS = "Ausländeranteil in %"
 # Official municipal points and their marker symbols (each its own trace and source).
@@ -368,12 +367,13 @@ def choropleth_map(
 ) -> go.Figure:
     """Map of the Kreis coloured by foreign share (one filled SVG polygon per municipality).
 
-    ``geojson`` defaults to ``workbench.loaders.geo.kreis_geojson()`` (WGS84, property ``AGS``).
+    ``geojson`` defaults to ``workbench.loaders.geo.kreis_geojson(kreis)`` (WGS84, property
+    ``AGS``).
     """
     if geojson is None:
         from workbench.loaders.geo import kreis_geojson
 
-        geojson = kreis_geojson()
+        geojson = kreis_geojson(kreis)
     ranks, reference_date = _ranking_rows(pop, source, reference_date, kreis)
     shares = dict(zip(ranks.get_column("ags"), ranks.get_column("share"), strict=True))
     names = dict(zip(ranks.get_column("ags"), ranks.get_column("name"), strict=True))
@@ -446,15 +446,17 @@ def key_figure_rows(pop: pl.DataFrame, ags: str) -> list[tuple[str, str, str]]:
         "zensus_date"] else ""
     if f["zensus_share"] is not None:
         rows.append(("Ausländeranteil", fmt_percent(f["zensus_share"]), zensus))
-    if f["kreis_zensus_share"] is not None and f["level"] == "Gemeinde":
+    word = metrics.kreis_word(f["kreis_name"])  # Landkreis | Stadtkreis
+    if (f["kreis_zensus_share"] is not None and f["level"] == "Gemeinde"
+            and not f["sole_municipality"]):
         computed = f["kreis_zensus_status"] == ESTIMATED
-        rows.append(("Ausländeranteil Landkreis (Zensus)", fmt_percent(f["kreis_zensus_share"]),
+        rows.append((f"Ausländeranteil {word} (Zensus)", fmt_percent(f["kreis_zensus_share"]),
                      zensus + (" (aus Gemeindewerten berechnet)" if computed else "")))
-        rows.append(("Abstand zum Landkreis", fmt_points(f["gap_kreis"]), zensus))
+        rows.append((f"Abstand zum {word}", fmt_points(f["gap_kreis"]), zensus))
     if f["gap_land"] is not None:
         rows.append(("Abstand zu Baden-Württemberg", fmt_points(f["gap_land"]), zensus))
     if f["rank"] is not None:
-        rows.append(("Rang im Landkreis (1 = höchster Anteil)", f"{f['rank']} von {f['n']}",
+        rows.append((f"Rang im {word} (1 = höchster Anteil)", f"{f['rank']} von {f['n']}",
                      zensus))
     if f["latest_share"] is not None:
         estimated = f["series_status"] == ESTIMATED
@@ -482,7 +484,7 @@ def key_figure_rows(pop: pl.DataFrame, ags: str) -> list[tuple[str, str, str]]:
                      f"{fmt_percent(row['share'], 2)} ({fmt_int(row['foreigners'])} Personen)",
                      f"{SOURCES[row['source']].label}, {fmt_date(row['reference_date'])}"))
     if f["kreis_latest_share"] is not None:
-        rows.append(("Ausländeranteil Landkreis, zuletzt", fmt_percent(f["kreis_latest_share"]),
+        rows.append((f"Ausländeranteil {word}, zuletzt", fmt_percent(f["kreis_latest_share"]),
                      f"{SOURCES['regionalatlas'].label}, {fmt_date(f['kreis_latest_date'])}"))
     if f["land_latest_share"] is not None:
         rows.append(("Ausländeranteil Baden-Württemberg, zuletzt",
@@ -552,7 +554,10 @@ def overview_figure(pop: pl.DataFrame, *, sort: str = "name", title: str | None 
         lines.append("* geschätzt: zwischen den amtlichen Gemeindewerten mit der "
                      "Kreisentwicklung (Regionalatlas) geschätzt; keine amtliche Gemeindezahl.")
     sources = wrap_sources(lines)
-    title = title or "Städte und Gemeinden im Landkreis Ludwigsburg"
+    kreis = metrics.detect_kreis(pop)
+    named = pop.filter(pl.col("ags") == kreis)
+    title = title or ("Städte und Gemeinden " + metrics.in_area(
+        "Kreis", named.get_column("name")[0] if named.height else f"Kreis {kreis}"))
     height = 110 + 24 * (len(rows) + 1) + 16 * (sources.count("<br>") + 1) + 40
     fig = finish(fig, sources, title=title, height=height)
     fig.update_layout(margin={"l": 10, "r": 10})

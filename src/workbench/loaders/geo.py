@@ -13,6 +13,7 @@ cannot be mistaken for data. Use ``featureidkey="properties.AGS"`` in plotly cho
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -90,6 +91,19 @@ def load_boundaries(path: str | Path | None = None) -> dict:
     return out
 
 
-def kreis_geojson() -> dict:
-    """The 39 municipalities of Landkreis Ludwigsburg (08118)."""
-    return load_boundaries(default_path("08118"))
+def kreis_geojson(kreis: str = "08118") -> dict:
+    """Municipality boundaries of one Kreis: Landkreis Ludwigsburg (08118, the default) from
+    its own file, any other Baden-Württemberg Kreis cut from the Land file (parsed once per
+    file version)."""
+    if kreis == "08118":
+        return load_boundaries(default_path("08118"))
+    path = default_path(kreis)
+    st = path.stat()
+    data = _land_boundaries(str(path), st.st_mtime_ns, st.st_size)
+    features = [f for f in data["features"] if f["properties"]["AGS"].startswith(kreis)]
+    return {**data, "features": features}
+
+
+@functools.lru_cache(maxsize=2)
+def _land_boundaries(path: str, mtime_ns: int, size: int) -> dict:
+    return load_boundaries(path)

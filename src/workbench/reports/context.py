@@ -45,11 +45,14 @@ class ReportContext:
         if "population" not in self._cache:
             from workbench.population import load_population
 
-            # Population-only reports outside the Landkreis: model of the municipality's Kreis.
-            kreis = self.ags[:5] if self.kind == "bevoelkerung" else None
-            kwargs = {"kreis": kreis} if kreis else {}
-            self._cache["population"] = load_population(self.datenverzeichnis, **kwargs)
+            # The model of the area's own Kreis (every report shows Gemeinde, Kreis and Land).
+            self._cache["population"] = load_population(self.datenverzeichnis, kreis=self.kreis)
         return self._cache["population"]
+
+    @property
+    def kreis(self) -> str:
+        """Kreis key of the report's area ('08118' for Sachsenheim and for the Kreis report)."""
+        return self.ags[:5]
 
     @property
     def used_sources(self) -> dict[str, str]:
@@ -247,24 +250,6 @@ def catalogue_for_area(directory: Path | None, ags: str, name: str = "") -> Any 
         if cat.traeger.ags == ags:
             return cat
     return None
-
-
-@functools.lru_cache(maxsize=2)
-def _boundaries(path: str, mtime_ns: int, size: int) -> dict:
-    from workbench.loaders.geo import load_boundaries
-
-    return load_boundaries(path)
-
-
-def kreis_boundaries(kreis: str) -> dict:
-    """GeoJSON of one Kreis cut from the Baden-Württemberg file (cached on the file)."""
-    from workbench.loaders.geo import default_path
-
-    path = default_path(kreis)
-    st = path.stat()
-    data = _boundaries(str(path), st.st_mtime_ns, st.st_size)
-    features = [f for f in data["features"] if f["properties"]["AGS"].startswith(kreis)]
-    return {**data, "features": features}
 
 
 def env_path(value: str) -> Path | None:

@@ -153,8 +153,9 @@ def kreis_integrationsindikatoren(ctx: ReportContext, kreis: str | None = None) 
     frame, structure, files = d["frame"], d["structure"], d["files"]
     heading(TITLE, anchor=ANCHOR)
     name = frame.get_column("name")[0] if frame.height else f"Kreis {d['kreis']}"
-    paragraph(f"Amtliche Kennzahlen zur Integration für den {name}: die Ausländerzahlen zum "
-              "Jahresende 2025 und die Zeitreihen der Regionaldatenbank zu Einbürgerungen, "
+    records = "die Ausländerzahlen zum Jahresende 2025 und " if structure.height else ""
+    paragraph(f"Amtliche Kennzahlen zur Integration für den {name}: {records}"
+              "die Zeitreihen der Regionaldatenbank zu Einbürgerungen, "
               "Arbeitslosigkeit, SGB-II-Leistungen, Beschäftigung und Asylbewerberleistungen, "
               "die 2015/2016 enden.")
     if frame.height == 0:

@@ -63,21 +63,24 @@ def plan_jobs(
     all_municipalities: bool = False,
     year: int,
     kreis: bool = False,
+    kreis_ags: str | None = None,
     data_dir: str | Path | None = None,
     extra: dict[str, Any] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
 ) -> list[ReportJob]:
-    """Resolve names/AGS to jobs; raises ``UnknownMunicipalityError`` (German, with close
-    matches) for an unknown municipality. ``overrides`` maps a name/AGS to extra
-    parameters for that report only."""
+    """Resolve names/AGS of municipalities of the Kreis ``kreis_ags`` (default Landkreis
+    Ludwigsburg) to jobs; raises ``UnknownMunicipalityError`` (German, with close matches)
+    for an unknown municipality. ``kreis`` adds the Kreis overview. ``overrides`` maps a
+    name/AGS to extra parameters for that report only. The notebooks receive the AGS, never
+    a name, so they do not resolve names again."""
+    from workbench import region
     from workbench.ids import check_municipality
-    from workbench.population import KREIS_AGS, KREIS_NAME, resolve_municipality
-    from workbench.population import municipalities as register_of
 
     # Names/AGS become parameters and file names: checked before anything else (InvalidIdError).
     for item in [*(municipalities or ()), *(overrides or {})]:
         check_municipality(item)
-    register = register_of(Path(data_dir) if data_dir else None)
+    kreis_ags = kreis_ags or region.KREIS_AGS
+    register = region.municipalities(Path(data_dir) if data_dir else None, kreis=kreis_ags)
     base = {"berichtsjahr": int(year), **(extra or {})}
     if data_dir:
         base["datenverzeichnis"] = str(Path(data_dir).resolve())
@@ -86,31 +89,37 @@ def plan_jobs(
         resolved = list(zip(register.get_column("ags"), register.get_column("name"),
                             strict=True))
     for item in municipalities or ():
-        pair = resolve_municipality(item, register)
+        pair = region.resolve(item, register)
         if pair not in resolved:
             resolved.append(pair)
     per_job: dict[str, dict[str, Any]] = {}
     for item, params in (overrides or {}).items():
-        ags, _ = resolve_municipality(item, register)
+        ags, _ = region.resolve(item, register)
         per_job[ags] = params
     jobs = [
         ReportJob(ags, name, str(notebook_path(GEMEINDE_NOTEBOOK)),
-                  {**base, "gemeinde": name, **per_job.get(ags, {})}, "gemeinde")
+                  {**base, "gemeinde": ags, **per_job.get(ags, {})}, "gemeinde")
         for ags, name in resolved
     ]
-    if kreis:
+    # A Stadtkreis' one municipality IS the Kreis: its municipal report covers it.
+    if kreis and register.height > 1:
         params = {k: v for k, v in base.items() if k != "mit_handlungsfeldern"}
-        jobs.append(ReportJob(KREIS_AGS, KREIS_NAME, str(notebook_path(KREIS_NOTEBOOK)),
-                              params, "kreis"))
+        params["kreis"] = kreis_ags
+        jobs.append(ReportJob(kreis_ags, region.kreis_name(kreis_ags, register_dir(data_dir)),
+                              str(notebook_path(KREIS_NOTEBOOK)), params, "kreis"))
     return jobs
+
+
+def register_dir(data_dir: str | Path | None) -> Path | None:
+    return Path(data_dir) if data_dir else None
 
 
 def plan_land_jobs(year: int, *, land: str = "08", limit: int | None = None) -> list[ReportJob]:
     """Population-only reports for every municipality of a Land (default Baden-Württemberg),
     ordered by AGS so consecutive reports share their Kreis model in a warm kernel."""
-    from workbench.population import municipalities as register_of
+    from workbench import region
 
-    register = register_of(None, kreis=land).sort("ags")
+    register = region.municipalities(None, kreis=land).sort("ags")
     pairs = list(zip(register.get_column("ags"), register.get_column("name"), strict=True))
     return [
         ReportJob(ags, name, str(notebook_path(GEMEINDE_NOTEBOOK)),

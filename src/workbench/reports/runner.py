@@ -206,12 +206,19 @@ def render_all(
     formats: Sequence[str] = FORMATS,
     mode: str = "outdated",
     progress: bool = True,
+    kreis_ags: str | None = None,
 ) -> BatchResult:
-    """All 39 municipal reports plus the Kreis overview into ``output/berichte/`` (default).
+    """All municipal reports of the Kreis plus its overview into ``output/berichte/`` (default
+    Kreis) or ``output/berichte-<Kreisschlüssel>/`` (any other Kreis).
 
     ``mode="outdated"`` (default) re-renders only reports whose inputs changed or that failed,
     so calling this from ``workbench run`` every time is cheap.
     """
-    out = Path(out_dir) if out_dir else paths.output_dir() / "berichte"
-    jobs = plan_jobs(all_municipalities=True, year=year, kreis=True)
-    return run_batch(jobs, out, formats=formats, workers=workers, mode=mode, progress=progress)
+    from workbench import region
+
+    kreis_ags = kreis_ags or region.KREIS_AGS
+    default = "berichte" if kreis_ags == region.KREIS_AGS else f"berichte-{kreis_ags}"
+    out = Path(out_dir) if out_dir else paths.output_dir() / default
+    jobs = plan_jobs(all_municipalities=True, year=year, kreis=True, kreis_ags=kreis_ags)
+    return run_batch(jobs, out, formats=formats, workers=workers, mode=mode, progress=progress,
+                     title=f"Integrationsberichte {region.kreis_name(kreis_ags)}")

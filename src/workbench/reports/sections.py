@@ -53,28 +53,46 @@ def einrichten(
         # Deliberate failure for testing the batch runner's error handling end to end.
         raise RuntimeError(f"Absichtlich ausgelöster Fehler: {fehler_einbauen}")
     apply_environment(datenverzeichnis, messwerte_db)
-    from workbench.population import KREIS_AGS, KREIS_NAME, municipalities, resolve_municipality
+    from workbench import region
 
     data_dir = env_path(datenverzeichnis)
-    if nur_bevoelkerung:
-        ags, name = resolve_municipality(gemeinde, municipalities(data_dir, kreis="08"))
-        kind = "bevoelkerung"
-    elif str(gemeinde).strip() in (KREIS_AGS, KREIS_NAME, "Kreis", "Landkreis"):
-        ags, name, kind = KREIS_AGS, KREIS_NAME, "kreis"
+    key = str(gemeinde).strip()
+    if key in (region.KREIS_NAME, "Kreis", "Landkreis"):
+        key = region.KREIS_AGS  # older parameter values for the default Kreis report
+    if key.isdigit() and len(key) == 5:
+        ags, name, kind = key, region.kreis_name(key, data_dir), "kreis"
     else:
-        ags, name = resolve_municipality(gemeinde, municipalities(data_dir))
-        kind = "gemeinde"
+        # The runner passes an AGS; a name (typed by an analyst) is resolved in the default
+        # Kreis, or in the Land for population-only reports.
+        area = (key.zfill(8)[:5] if key.isdigit()
+                else region.LAND_AGS if nur_bevoelkerung else region.KREIS_AGS)
+        ags, name = region.resolve(key, region.municipalities(data_dir, kreis=area))
+        kind = "bevoelkerung" if nur_bevoelkerung else "gemeinde"
     ctx = ReportContext(
         ags=ags, name=name, berichtsjahr=int(berichtsjahr), kind=kind,
         mit_handlungsfeldern=mit_handlungsfeldern and not nur_bevoelkerung,
         datenverzeichnis=data_dir,
         messwerte_db=env_path(messwerte_db), beispieldaten=beispieldaten,
     )
-    title = (f"Integrationsmonitoring {name}" if kind == "gemeinde"
-             else f"Integrationsmonitoring {name} – Übersicht der 39 Städte und Gemeinden")
+    title = f"Integrationsmonitoring {name}"
+    if kind == "kreis":
+        title += f" – Übersicht der {_n_municipalities(ctx)} Städte und Gemeinden"
     heading(title, level=1, anchor="titel")
     paragraph(f"Bericht {ctx.berichtsjahr} · Gemeindeschlüssel (AGS) {ags}")
     return ctx
+
+
+def _n_municipalities(ctx: ReportContext) -> int:
+    from workbench import region
+
+    return region.municipalities(ctx.datenverzeichnis, kreis=ctx.kreis).height
+
+
+def _kreis_word(ctx: ReportContext) -> str:
+    """'Landkreis' or 'Stadtkreis' for headings („Karte des Landkreises“)."""
+    from workbench import region
+
+    return "Stadtkreis" if region.is_stadtkreis(ctx.kreis, ctx.datenverzeichnis) else "Landkreis"
 
 
 # ------------------------------------------------------------------------------------------
@@ -157,29 +175,33 @@ def bevoelkerung(ctx: ReportContext) -> None:
     pop = ctx.population()
     heading(SECTION_TITLES["bevoelkerung"], anchor="bevoelkerung")
     if ctx.kind == "bevoelkerung":
-        from workbench.reports.context import kreis_boundaries
-
         kreis = ctx.ags[:5]
         show_figure(ctx, popfig.trend_chart(pop, ctx.ags, kreis=kreis))
         show_figure(ctx, popfig.ranking_chart(pop, ctx.ags, kreis=kreis))
-        show_figure(ctx, popfig.choropleth_map(pop, ctx.ags, kreis=kreis,
-                                               geojson=kreis_boundaries(kreis)))
+        show_figure(ctx, popfig.choropleth_map(pop, ctx.ags, kreis=kreis))
         _cite_population(ctx)
         ctx.cite("geo", "Gebietsstand der Geometrien")
         return
+    kreis, word, n = ctx.kreis, _kreis_word(ctx), _n_municipalities(ctx)
     heading("Kennzahlen", level=3)
     rows = popfig.key_figure_rows(pop, ctx.ags)
     table(["Kennzahl", "Wert", "Quelle und Stand"], [list(r) for r in rows],
           "Geschätzte Werte sind als „geschätzt“ gekennzeichnet.", numeric={1})
-    heading("Entwicklung im Vergleich zu Landkreis und Land", level=3)
-    show_figure(ctx, popfig.trend_chart(pop, ctx.ags))
+    heading(f"Entwicklung im Vergleich zu {word} und Land", level=3)
+    show_figure(ctx, popfig.trend_chart(pop, ctx.ags, kreis=kreis))
     note(TREND_NOTE)
-    heading("Rang unter den 39 Städten und Gemeinden", level=3)
-    show_figure(ctx, popfig.ranking_chart(pop, ctx.ags))
-    heading("Karte des Landkreises", level=3)
-    show_figure(ctx, popfig.choropleth_map(pop, ctx.ags))
+    if n > 1:
+        heading(f"Rang unter den {n} Städten und Gemeinden", level=3)
+        show_figure(ctx, popfig.ranking_chart(pop, ctx.ags, kreis=kreis))
+        heading(f"Karte des {word}es", level=3)
+        show_figure(ctx, popfig.choropleth_map(pop, ctx.ags, kreis=kreis))
+    else:
+        note(f"{ctx.name} ist ein {word}: Stadt und Kreis sind dasselbe Gebiet. Rang und "
+             "Karte innerhalb des Kreises entfallen; verglichen wird mit dem Land "
+             "Baden-Württemberg.")
     _cite_population(ctx)
-    ctx.cite("geo", "Gebietsstand der Geometrien")
+    if n > 1:
+        ctx.cite("geo", "Gebietsstand der Geometrien")
 
 
 TREND_NOTE = (
@@ -219,9 +241,10 @@ def kreis_uebersicht(ctx: ReportContext) -> None:
           "zuletzt: der jüngste Wert je Gemeinde – amtlich (Statistik BW, Stand 2025, oder "
           "eine amtliche Gemeindereihe) oder geschätzt (± Prozentpunkte: Unsicherheit aus dem "
           "Rückblick-Test).", numeric={2, 3, 4, 5, 6})
-    show_figure(ctx, popfig.ranking_chart(pop))
-    show_figure(ctx, popfig.choropleth_map(pop))
-    show_figure(ctx, popfig.trend_chart(pop, ctx.ags))
+    kreis = ctx.kreis
+    show_figure(ctx, popfig.ranking_chart(pop, kreis=kreis))
+    show_figure(ctx, popfig.choropleth_map(pop, kreis=kreis))
+    show_figure(ctx, popfig.trend_chart(pop, ctx.ags, kreis=kreis))
     _cite_population(ctx)
     ctx.cite("geo", "Gebietsstand der Geometrien")
 
@@ -592,9 +615,13 @@ def datenquellen(ctx: ReportContext) -> None:
 
         hinweise.append(STATISTIK_BW_ASSUMPTION)
     if "zensus2022" in ctx.sources_used:
+        from workbench import region
+
+        # The foreign counts per municipality are shipped for Landkreis Ludwigsburg only.
+        exact = (", außer wo die Ausländerzahl jeder Gemeinde vorliegt (Landkreis "
+                 "Ludwigsburg: 97.824 von 528.576)" if ctx.kreis == region.KREIS_AGS else "")
         hinweise.append("Zensus 2022: Kreis- und Landeswerte sind aus den Gemeindewerten "
-                        "berechnet (±0,05 Prozentpunkte Rundung), außer wo die Ausländerzahl "
-                        "jeder Gemeinde vorliegt (Landkreis Ludwigsburg: 97.824 von 528.576).")
+                        f"berechnet (±0,05 Prozentpunkte Rundung){exact}.")
     if {"zensus2011", "zensus2022"} <= set(ctx.sources_used) or (
             "schaetzung_zensus_regionalatlas" in ctx.sources_used):
         hinweise.append("Reihenbruch: Zensus 2011 und Zensus 2022 setzen die Bevölkerungszahlen "

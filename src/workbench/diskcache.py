@@ -1,0 +1,90 @@
+"""Parquet cache of built frames (population model, municipality register) on disk.
+
+The key of a cached file is the (path, mtime, size) of every input file plus the code that
+builds it, so a changed raw file or parser means a rebuild; a read-only checkout works,
+just without the cache. ``WORKBENCH_CACHE_DIR`` moves it (default ``var/cache``),
+``WORKBENCH_POPULATION_CACHE=0`` switches it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from workbench import paths
+
+_PACKAGE = Path(__file__).parent
+
+
+def cache_dir() -> Path:
+    """Directory of the parquet cache; ``WORKBENCH_CACHE_DIR`` overrides ``var/cache``."""
+    value = os.environ.get("WORKBENCH_CACHE_DIR")
+    return Path(value).expanduser() if value else paths.PROJECT_DIR / "var" / "cache"
+
+
+def enabled() -> bool:
+    return os.environ.get("WORKBENCH_POPULATION_CACHE", "1").strip().lower() not in {
+        "0", "false", "nein", "no", "off"}
+
+
+def file_stats(files: Iterable[Path | None]) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime_ns, size) of every existing input file: the cache key of its inputs."""
+    out = []
+    for path in files:
+        if path is not None:
+            st = path.stat()
+            out.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def code_stats() -> tuple:
+    """The building code is part of the key: a changed parser or model means a rebuild."""
+    code = [_PACKAGE / "population.py", _PACKAGE / "region.py", _PACKAGE / "estimation.py",
+            *sorted((_PACKAGE / "loaders").glob("*.py"))]
+    return (pl.__version__, *file_stats(code))
+
+
+def cache_file(stats: tuple, kreis: str, kind: str = "population") -> Path | None:
+    """Where the frame built from ``stats`` for ``kreis`` lives; None when caching is off."""
+    if not enabled():
+        return None
+    digest = hashlib.sha256(repr((stats, kreis, code_stats())).encode()).hexdigest()[:20]
+    return cache_dir() / f"{kind}-{kreis}-{digest}.parquet"
+
+
+def read_parquet(path: Path | None) -> pl.DataFrame | None:
+    """The cached frame, or None (missing, unreadable: the broken file is removed)."""
+    if path is None or not path.exists():
+        return None
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError):
+        path.unlink(missing_ok=True)
+        return None
+
+
+def write_parquet(path: Path | None, frame: pl.DataFrame) -> None:
+    """Atomic write (temp file + os.replace); stale cache files of the same kind and Kreis
+    are removed. Errors are ignored: a read-only checkout works without the cache."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            frame.write_parquet(tmp)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        prefix = path.name.rsplit("-", 1)[0]
+        for old in path.parent.glob(f"{prefix}-*.parquet"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
