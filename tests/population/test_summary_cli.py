@@ -110,12 +110,14 @@ def test_run_renders_reports_for_the_last_full_year_then_serves(tmp_path, monkey
     from workbench.commands import run as run_module
 
     calls: list[tuple] = []
-    monkeypatch.setattr(run_module, "render_reports", lambda year: calls.append(("reports", year))
-                        or True)
-    monkeypatch.setattr(run_module, "serve_dashboards", lambda port: calls.append(("serve", port)))
+    monkeypatch.setattr(run_module, "render_reports",
+                        lambda year, kreis: calls.append(("reports", year, kreis)) or True)
+    monkeypatch.setattr(run_module, "serve_dashboards",
+                        lambda port, kreis: calls.append(("serve", port, kreis)))
     result = invoke("run", "--port", "8899", env={"WORKBENCH_USER_DIR": str(tmp_path)})
     assert result.exit_code == 0, result.output
-    assert calls == [("reports", run_module.default_report_year()), ("serve", 8899)]
+    assert calls == [("reports", run_module.default_report_year(), "08118"),
+                     ("serve", 8899, "08118")]
     assert result.output.index("Bevölkerungsmodell:") < result.output.index("4. Berichte")
 
 
