@@ -34,7 +34,9 @@ def test_one_failure_does_not_stop_the_others(first_batch):
     status = {r.name: r.status for r in result.results}
     assert status == {"Sachsenheim": "ok", "Ludwigsburg": "ok", "Affalterbach": "fehler"}
     failed = result.failed[0]
-    assert "Absichtlich ausgelöster Fehler: Testfehler" in failed.error
+    # The real error of the set-up cell: the register's folder is missing.
+    assert "FileNotFoundError" in failed.error
+    assert "destatis_gv_auszug" in failed.error
     # In [3]: parameters (1), papermill's injected parameters (2), set-up cell (3).
     assert failed.cell == 3
     assert failed.cell_source == "from workbench.reports import sections"
@@ -56,7 +58,7 @@ def test_outputs_manifest_and_index(first_batch, batch_dir):
     assert not list(batch_dir.glob("08118001*.html"))
     index = (batch_dir / "index.html").read_text(encoding="utf-8")
     assert 'href="08118076_Sachsenheim.html"' in index
-    assert "Fehler (Ausführung)" in index and "Testfehler" in index
+    assert "Fehler (Ausführung)" in index and "destatis_gv_auszug" in index
 
 
 def test_html_has_sections_figures_and_offline_plotly(first_batch, batch_dir, project_dir):
@@ -102,7 +104,7 @@ def test_pdf_has_pages(first_batch, batch_dir):
 def test_rerun_failed_redoes_only_the_failed_report(first_batch, batch_dir):
     _, snapshot, formats = first_batch
     before = read_manifest(batch_dir)["reports"]
-    jobs = plan_jobs(["Sachsenheim", "08118048", "Affalterbach"], year=2024)  # failure fixed
+    jobs = plan_jobs(["Sachsenheim", "08118048", "Affalterbach"], year=2024)  # project data again
     result = run_batch(jobs, batch_dir, formats=formats, workers=1, mode="failed",
                        progress=False)
     assert [r.name for r in result.results] == ["Affalterbach"]

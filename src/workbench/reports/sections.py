@@ -42,16 +42,12 @@ def einrichten(
     datenverzeichnis: str = "",
     messwerte_db: str = "",
     beispieldaten: bool = True,
-    fehler_einbauen: str = "",
     nur_bevoelkerung: bool = False,
 ) -> ReportContext:
     """Validate the notebook parameters, resolve the municipality, show the report title.
 
     ``nur_bevoelkerung``: population-only report for any municipality of Baden-Württemberg
     (Zensus 2022, GV-ISys, Kreis/Land series; no Handlungsfelder)."""
-    if fehler_einbauen:
-        # Deliberate failure for testing the batch runner's error handling end to end.
-        raise RuntimeError(f"Absichtlich ausgelöster Fehler: {fehler_einbauen}")
     apply_environment(datenverzeichnis, messwerte_db)
     from workbench import region
 
