@@ -108,6 +108,7 @@ def test_run_renders_reports_for_the_last_full_year_then_serves(tmp_path, monkey
     """The main run's order: checks, overview, reports, then dashboards (both stubbed here;
     they have their own tests in tests/reports and tests/dashboards)."""
     from workbench.commands import run as run_module
+    from workbench.reports.plan import default_report_year
 
     calls: list[tuple] = []
     monkeypatch.setattr(run_module, "render_reports",
@@ -116,7 +117,7 @@ def test_run_renders_reports_for_the_last_full_year_then_serves(tmp_path, monkey
                         lambda port, kreis: calls.append(("serve", port, kreis)))
     result = invoke("run", "--port", "8899", env={"WORKBENCH_USER_DIR": str(tmp_path)})
     assert result.exit_code == 0, result.output
-    assert calls == [("reports", run_module.default_report_year(), "08118"),
+    assert calls == [("reports", default_report_year(), "08118"),
                      ("serve", 8899, "08118")]
     assert result.output.index("Bevölkerungsmodell:") < result.output.index("4. Berichte")
 
@@ -124,7 +125,10 @@ def test_run_renders_reports_for_the_last_full_year_then_serves(tmp_path, monkey
 def test_default_report_year_is_the_last_complete_year():
     import datetime as dt
 
-    from workbench.commands.run import default_report_year
+    from workbench.reports.plan import default_report_year
 
     assert default_report_year(dt.date(2026, 11, 21)) == 2025
+    # The edges: the year turns over on 1 January, not before.
+    assert default_report_year(dt.date(2026, 12, 31)) == 2025
     assert default_report_year(dt.date(2027, 1, 1)) == 2026
+    assert default_report_year() == dt.date.today().year - 1

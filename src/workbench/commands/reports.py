@@ -27,7 +27,8 @@ def _formats(value: str) -> tuple[str, ...]:
               help="Gemeinde (Name oder AGS); mehrfach angeben für mehrere.")
 @click.option("--all", "all_", is_flag=True, help="Alle Städte und Gemeinden des Kreises.")
 @kreis_option
-@click.option("--year", "-y", type=int, required=True, help="Berichtsjahr, z. B. 2024.")
+@click.option("--year", "-y", type=int, default=None,
+              help="Berichtsjahr (Standard: letztes abgeschlossenes Kalenderjahr).")
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Ausgabeverzeichnis (index.html, Berichte, manifest.json).")
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=2, show_default=True,
@@ -47,24 +48,28 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Anderes Datenverzeichnis (Standard: data/ des Projekts).")
 @click.option("--quiet", "-q", is_flag=True, help="Keinen Fortschrittsbalken anzeigen.")
-def reports(municipalities: tuple[str, ...], all_: bool, year: int, out_dir: Path, workers: int,
-            formats: str, rerun_failed: bool, only_outdated: bool, kreis: bool | None,
-            no_kreis: bool, dask_address: str | None, data_dir: Path | None, quiet: bool,
-            kreis_ags: str) -> None:
+def reports(municipalities: tuple[str, ...], all_: bool, year: int | None, out_dir: Path,
+            workers: int, formats: str, rerun_failed: bool, only_outdated: bool,
+            kreis: bool | None, no_kreis: bool, dask_address: str | None, data_dir: Path | None,
+            quiet: bool, kreis_ags: str) -> None:
     """Berichte je Gemeinde erzeugen: ausgeführtes Notebook, HTML (offline) und PDF.
 
     \b
     Beispiele:
-      workbench reports --all --year 2024 --out output/berichte
-      workbench reports -m Sachsenheim -m 08118048 --year 2024 --out /tmp/b --format html
-      workbench reports --all --year 2024 --out output/berichte --rerun-failed
-      workbench reports --kreis 08115 --all --year 2024 --out output/berichte-boeblingen
+      workbench reports --all --out output/berichte
+      workbench reports -m Sachsenheim -m 08118048 --out /tmp/b --format html
+      workbench reports --all --out output/berichte --only-outdated
+      workbench reports -m Sachsenheim --year 2023 --out /tmp/b2023
+      workbench reports --kreis 08115 --all --out output/berichte-boeblingen
+
+    Ohne --year gilt das letzte abgeschlossene Kalenderjahr (ein zeitgesteuerter Lauf
+    erzeugt ab Januar das neue Berichtsjahr).
     """
     from workbench.exceptions import escape_lines
     from workbench.ids import InvalidIdError
     from workbench.region import UnknownMunicipalityError
     from workbench.reports.export import OutputWriteError
-    from workbench.reports.plan import plan_jobs
+    from workbench.reports.plan import default_report_year, plan_jobs
     from workbench.reports.runner import run_batch
 
     if no_kreis:
@@ -75,6 +80,10 @@ def reports(municipalities: tuple[str, ...], all_: bool, year: int, out_dir: Pat
     if rerun_failed and only_outdated:
         raise click.UsageError("--rerun-failed und --only-outdated schließen sich aus.")
     fmt = _formats(formats)
+    if year is None:
+        year = default_report_year()
+        if not quiet:
+            click.echo(f"Berichtsjahr {year} (letztes abgeschlossenes Kalenderjahr)")
     try:
         jobs = plan_jobs(municipalities, all_municipalities=all_, year=year,
                          kreis=all_ if kreis is None else kreis, kreis_ags=kreis_ags,

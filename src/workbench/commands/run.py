@@ -6,7 +6,6 @@ the dashboards. Each step is one function called from :func:`run_steps`.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -70,11 +69,6 @@ def print_summary(pop: pl.DataFrame, kreis: str | None = None) -> None:
     click.echo(format_overview(metrics.overview_table(pop, kreis), pop, kreis))
 
 
-def default_report_year(today: dt.date | None = None) -> int:
-    """The yearly report covers the last complete calendar year."""
-    return (today or dt.date.today()).year - 1
-
-
 def render_reports(year: int, out_dir: Path | None = None, kreis: str | None = None) -> bool:
     """All municipal reports of the Kreis + the Kreis overview; PDFs only where Chromium is
     installed."""
@@ -119,7 +113,10 @@ def run_steps(*, year: int | None = None, reports: bool = True, serve: bool = Tr
     print_summary(pop, kreis)
     code = 0
     if reports:
-        year = year or default_report_year()
+        if year is None:
+            from workbench.reports.plan import default_report_year
+
+            year = default_report_year()
         n = region.municipalities(kreis=kreis).height
         what = (f"{n} Gemeinden + Kreisübersicht" if n > 1
                 else f"{name}: Stadt und Kreis in einem Bericht")

@@ -53,6 +53,22 @@ def slug(name: str) -> str:
 # Planning (parameter validation happens here, before any kernel starts)
 # ------------------------------------------------------------------------------------------
 
+def default_report_year(today: dt.date | None = None) -> int:
+    """The report year when none is given: the last complete calendar year.
+
+    Computed at call time (not at import), so a scheduled weekly job moves on to the new
+    year in January. The one home of this rule (``workbench reports`` and ``workbench run``).
+
+    Example::
+
+        >>> default_report_year(dt.date(2026, 12, 31))
+        2025
+        >>> default_report_year(dt.date(2027, 1, 1))
+        2026
+    """
+    return (today or dt.date.today()).year - 1
+
+
 def notebook_path(name: str) -> Path:
     return paths.notebooks_dir() / name
 
