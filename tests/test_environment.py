@@ -18,8 +18,10 @@ def _normalise(name: str) -> str:
 
 def pyproject_requirements() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    extras = meta["optional-dependencies"]
-    specs = list(meta["dependencies"]) + list(extras["dev"]) + list(extras["docs"])
+    # Every extra: the conda environment is a full development environment.
+    specs = list(meta["dependencies"])
+    for extra in meta["optional-dependencies"].values():
+        specs += extra
     out: dict[str, str] = {}
     for spec in specs:
         name, extras, version = _REQ.match(spec).groups()
@@ -61,3 +63,13 @@ def test_environment_yml_declares_python_version_of_pyproject() -> None:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     assert f"python{meta['requires-python']}" in env["dependencies"]
+
+
+def test_dask_is_an_optional_extra_that_dev_keeps() -> None:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {_normalise(_REQ.match(spec).group(1)) for spec in meta["dependencies"]}
+    assert not names & {"dask", "distributed"}, "dask must not be a base dependency"
+    extras = meta["optional-dependencies"]
+    assert extras["dask"] == ["dask[distributed]>=2025.1"]
+    # make setup installs dev: tests/reports/test_dask.py needs the cluster packages.
+    assert set(extras["dask"]) <= set(extras["dev"])

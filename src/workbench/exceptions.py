@@ -226,6 +226,19 @@ class DashboardServerError(RuntimeError):
     """The server did not start (message in German, for the CLI)."""
 
 
+class MissingExtraError(RuntimeError):
+    """An optional feature whose extra (``pip install workbench[EXTRA]``) is not installed;
+    ``str()`` is German and says how to install it."""
+
+    def __init__(self, feature: str, extra: str, packages: str):
+        super().__init__(
+            f"{feature} braucht {packages}, das nicht installiert ist. Installieren mit: "
+            f"pip install \"workbench[{extra}]\" (im Projektverzeichnis: "
+            f"pip install -e \".[{extra}]\"; make setup installiert es mit)."
+        )
+        self.extra = extra
+
+
 __all__ = [
     "MAX_SHOWN",
     "CatalogueError",
@@ -233,6 +246,7 @@ __all__ = [
     "DashboardServerError",
     "DataValidationError",
     "InvalidIdError",
+    "MissingExtraError",
     "NoDataError",
     "OutputWriteError",
     "Problem",

@@ -44,7 +44,8 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option("--no-kreis", "no_kreis", is_flag=True, hidden=True,
               help="Frühere Schreibweise von --no-kreisbericht.")
 @click.option("--dask", "dask_address", metavar="ADRESSE",
-              help="Auf einem Dask-Cluster rechnen, z. B. tcp://scheduler:8786.")
+              help="Auf einem Dask-Cluster rechnen, z. B. tcp://scheduler:8786 "
+                   "(braucht pip install \"workbench[dask]\").")
 @click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Anderes Datenverzeichnis (Standard: data/ des Projekts).")
 @click.option("--quiet", "-q", is_flag=True, help="Keinen Fortschrittsbalken anzeigen.")
@@ -65,7 +66,7 @@ def reports(municipalities: tuple[str, ...], all_: bool, year: int | None, out_d
     Ohne --year gilt das letzte abgeschlossene Kalenderjahr (ein zeitgesteuerter Lauf
     erzeugt ab Januar das neue Berichtsjahr).
     """
-    from workbench.exceptions import escape_lines
+    from workbench.exceptions import MissingExtraError, escape_lines
     from workbench.ids import InvalidIdError
     from workbench.region import UnknownMunicipalityError
     from workbench.reports.export import OutputWriteError
@@ -99,6 +100,8 @@ def reports(municipalities: tuple[str, ...], all_: bool, year: int | None, out_d
                            title=f"Integrationsberichte {region.kreis_name(kreis_ags)}")
     except OutputWriteError as exc:
         raise click.ClickException(f"Ausgabeverzeichnis nicht nutzbar: {exc}") from exc
+    except MissingExtraError as exc:
+        raise click.ClickException(str(exc)) from exc
     # Error texts may quote file contents: control characters shown as escapes.
     click.echo(escape_lines(result.summary()))
     if result.failed or result.errors:

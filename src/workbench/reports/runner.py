@@ -99,6 +99,19 @@ def _iter_local(
             yield future.result()
 
 
+def require_dask() -> None:
+    """Raise :class:`~workbench.exceptions.MissingExtraError` (German, with the install
+    command) when the optional ``dask`` extra is not installed – before any output is written."""
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ModuleNotFoundError as exc:
+        from workbench.exceptions import MissingExtraError
+
+        raise MissingExtraError("workbench reports --dask", "dask",
+                                "dask[distributed]") from exc
+
+
 def run_batch(
     jobs: Sequence[ReportJob],
     out_dir: str | Path,
@@ -120,6 +133,8 @@ def run_batch(
     if unknown:
         raise ValueError(f"Unbekanntes Format: {', '.join(sorted(unknown))} "
                          f"(erlaubt: {', '.join(FORMATS)})")
+    if dask_address is not None:
+        require_dask()
     from workbench.reports.export import OutputWriteError, describe_os_error
 
     out = Path(out_dir).resolve()
