@@ -44,8 +44,8 @@ def file_stats(files: Iterable[Path | None]) -> tuple[tuple[str, int, int], ...]
 
 def code_stats() -> tuple:
     """The building code is part of the key: a changed parser or model means a rebuild."""
-    code = [_PACKAGE / "population.py", _PACKAGE / "region.py", _PACKAGE / "estimation.py",
-            *sorted((_PACKAGE / "loaders").glob("*.py"))]
+    code = [*sorted((_PACKAGE / "population").glob("*.py")), _PACKAGE / "region.py",
+            _PACKAGE / "estimation.py", *sorted((_PACKAGE / "loaders").glob("*.py"))]
     return (pl.__version__, *file_stats(code))
 
 

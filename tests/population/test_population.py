@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from workbench import metrics, population
+from workbench import metrics, paths, population
 from workbench.exceptions import DataValidationError
 from workbench.population import (
     SCHEMA,
@@ -19,6 +19,7 @@ from workbench.population import (
     series,
     validate_population,
 )
+from workbench.population import build as population_build
 from workbench.region import UnknownMunicipalityError, municipalities
 from workbench.region import resolve as resolve_municipality
 
@@ -32,11 +33,11 @@ def pop() -> pl.DataFrame:
     """Built from the raw files (parquet cache off), so the build path runs every session."""
     saved = os.environ.get("WORKBENCH_POPULATION_CACHE")
     os.environ["WORKBENCH_POPULATION_CACHE"] = "0"
-    population._build.cache_clear()
+    population_build._build.cache_clear()
     try:
         return load_population()
     finally:
-        population._build.cache_clear()
+        population_build._build.cache_clear()
         if saved is None:
             del os.environ["WORKBENCH_POPULATION_CACHE"]
         else:
@@ -274,7 +275,7 @@ def test_all_germany_metrics_agree_with_the_kreis_model(pop):
     from workbench.loaders.gerda import load_gerda_census
     from workbench.loaders.zensus import load_zensus_flat
 
-    raw = population.paths.raw_dir()
+    raw = paths.raw_dir()
     zensus = load_zensus_flat(raw / "zensus2022" / "1000A-0000_de_flat.csv")
     gerda = load_gerda_census(raw / "gerda" / "gerda_census_2022_municipalities.csv")
     assert zensus.height == 10_786
@@ -292,18 +293,18 @@ def test_all_germany_metrics_agree_with_the_kreis_model(pop):
 
 def test_parquet_cache_round_trip_and_corrupt_file(tmp_path, monkeypatch, pop):
     monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path))
-    population._build.cache_clear()
+    population_build._build.cache_clear()
     built = load_population()
     files = list(tmp_path.glob("population-08118-*.parquet"))
     assert len(files) == 1
     assert_frame_equal(built, pop)
-    population._build.cache_clear()
+    population_build._build.cache_clear()
     assert_frame_equal(load_population(), pop)  # read back from parquet
     files[0].write_bytes(b"not parquet")
-    population._build.cache_clear()
+    population_build._build.cache_clear()
     assert_frame_equal(load_population(), pop)  # rebuilt, not crashed
     assert files[0].read_bytes()[:4] == b"PAR1"  # and the cache is repaired
-    population._build.cache_clear()
+    population_build._build.cache_clear()
 
 
 def test_model_for_another_bw_kreis():

@@ -33,10 +33,13 @@ _SNAPSHOT: dict[str, Any] = {}
 # "module.function" of caches keyed on input-file paths + mtimes + sizes (see docstring).
 # Review this list when such a function changes its key.
 INPUT_KEYED_CACHES = frozenset({
-    "workbench.population._gv_frame",
-    "workbench.population._build",
+    "workbench.region._gv_frame",
+    "workbench.region._municipalities",
+    "workbench.region._kreise",
+    "workbench.loaders.geo._land_boundaries",
+    "workbench.population.build._build",
+    "workbench.population.estimate.estimation_inputs_cached",
     "workbench.reports.context._catalogues",
-    "workbench.reports.context._boundaries",
 })
 
 # Imported once per kernel so the first report does not pay for them (and to take plotly's
