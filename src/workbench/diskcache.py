@@ -17,19 +17,19 @@ from pathlib import Path
 import polars as pl
 
 from workbench import paths
+from workbench.settings import Settings
 
 _PACKAGE = Path(__file__).parent
 
 
 def cache_dir() -> Path:
     """Directory of the parquet cache; ``WORKBENCH_CACHE_DIR`` overrides ``var/cache``."""
-    value = os.environ.get("WORKBENCH_CACHE_DIR")
-    return Path(value).expanduser() if value else paths.PROJECT_DIR / "var" / "cache"
+    return paths.cache_dir()
 
 
 def enabled() -> bool:
-    return os.environ.get("WORKBENCH_POPULATION_CACHE", "1").strip().lower() not in {
-        "0", "false", "nein", "no", "off"}
+    """``Settings.population_cache`` (``WORKBENCH_POPULATION_CACHE=0`` switches it off)."""
+    return Settings.from_env().population_cache
 
 
 def file_stats(files: Iterable[Path | None]) -> tuple[tuple[str, int, int], ...]:

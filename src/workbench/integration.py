@@ -232,11 +232,7 @@ def _find_table(code: str, data_dir: Path | None) -> Path | None:
 
 
 def _user_dir(data_dir: Path | None) -> Path:
-    import os
-
-    if os.environ.get("WORKBENCH_USER_DIR") or data_dir is None:
-        return paths.user_dir()
-    return Path(data_dir) / "user"
+    return paths.user_dir(data=data_dir)
 
 
 def _origin(path: Path, data_dir: Path | None) -> str:

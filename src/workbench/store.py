@@ -47,6 +47,7 @@ import polars as pl
 
 from workbench import paths
 from workbench.exceptions import DataValidationError, Problem
+from workbench.settings import Settings
 
 __all__ = [
     "ASSESSMENT_SCHEMA",
@@ -1134,6 +1135,6 @@ def default_user() -> str:
     import getpass
 
     try:
-        return os.environ.get("WORKBENCH_USER") or getpass.getuser()
+        return Settings.from_env().user or getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers
         return "unbekannt"

@@ -3,7 +3,6 @@ that knows the file names; the cache key is built from these files)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +20,7 @@ def _raw(data_dir: Path) -> Path:
 
 
 def _user_dir(data_dir: Path | None) -> Path:
-    if os.environ.get("WORKBENCH_USER_DIR") or data_dir is None:
-        return paths.user_dir()
-    return data_dir / "user"
+    return paths.user_dir(data=data_dir)
 
 
 def _first_existing(*candidates: Path) -> Path:

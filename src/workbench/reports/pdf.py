@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"
+from workbench.settings import Settings, current
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,8 +44,9 @@ CHARTS_DRAWN_JS = (
 )
 
 
-def chromium_path() -> str:
-    return os.environ.get("WORKBENCH_CHROMIUM", CHROMIUM)
+def chromium_path(settings: Settings | None = None) -> str:
+    """The Chromium binary (``Settings.chromium``: ``WORKBENCH_CHROMIUM`` or the default)."""
+    return current(settings).chromium
 
 
 def html_to_pdf(html: Path, pdf: Path) -> Path:

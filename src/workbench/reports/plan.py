@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,10 +281,7 @@ def report_inputs(job: ReportJob, hasher: InputHasher | None = None) -> dict[str
     params = job.parameters
     data_param = params.get("datenverzeichnis") or ""
     data = Path(data_param).expanduser().resolve() if data_param else paths.data_dir()
-    if os.environ.get("WORKBENCH_USER_DIR") or not data_param:
-        user = paths.user_dir()
-    else:
-        user = data / "user"
+    user = paths.user_dir(data=data if data_param else None)
     year = int(params.get("berichtsjahr", dt.date.today().year))
     inputs: dict[str, Any] = {
         "code": [package_version(), hasher.tree(paths.PACKAGE_DIR, CODE_SUFFIXES)],
