@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import html
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from workbench.figures import PLOTLY_CONFIG as FIGURE_CONFIG  # one home for the chart config
+from workbench.settings import Settings
 
 
 @dataclass
@@ -28,9 +28,12 @@ class ReportContext:
     berichtsjahr: int
     kind: str = "gemeinde"  # gemeinde | kreis | bevoelkerung (population-only, any Land)
     mit_handlungsfeldern: bool = True
-    datenverzeichnis: Path | None = None
+    datenverzeichnis: Path | None = None  # the parameter as given (None: not set)
     messwerte_db: Path | None = None
     beispieldaten: bool = True
+    # Paths and switches of this report (``einrichten`` builds them from the environment and
+    # the two parameters above; None: the same, built here).
+    settings: Settings | None = None
     # What the report actually showed, filled by the sections through ``cite``,
     # ``cite_document`` and ``assume``; „Datenquellen und Hinweise“ lists only these.
     sources_used: dict[str, str] = field(default_factory=dict)  # source key -> Stand
@@ -40,13 +43,37 @@ class ReportContext:
     _figures: int = 0
     _cache: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.settings is None:
+            self.settings = Settings.from_env(data_dir=self.datenverzeichnis,
+                                              db_path=self.messwerte_db)
+
+    @property
+    def data_dir(self) -> Path:
+        """Data directory the report reads (``datenverzeichnis`` or the settings')."""
+        assert self.settings is not None
+        return self.settings.data_dir
+
+    @property
+    def store_path(self) -> Path:
+        """Observation store the report reads (``messwerte_db``, else the settings')."""
+        assert self.settings is not None
+        return self.settings.db_path
+
+    @property
+    def catalogue_dir(self) -> Path:
+        """Catalogue directory of the settings (an explicit ``datenverzeichnis`` brings its
+        own ``catalogues/``, see ``sections.catalogue_for``)."""
+        assert self.settings is not None
+        return self.settings.catalogue_dir
+
     # -- data -------------------------------------------------------------------------
     def population(self) -> Any:
         if "population" not in self._cache:
             from workbench.population import load_population
 
             # The model of the area's own Kreis (every report shows Gemeinde, Kreis and Land).
-            self._cache["population"] = load_population(self.datenverzeichnis, kreis=self.kreis)
+            self._cache["population"] = load_population(self.data_dir, kreis=self.kreis)
         return self._cache["population"]
 
     @property
@@ -254,11 +281,3 @@ def catalogue_for_area(directory: Path | None, ags: str, name: str = "") -> Any 
 
 def env_path(value: str) -> Path | None:
     return Path(value).expanduser().resolve() if value else None
-
-
-def apply_environment(datenverzeichnis: str, messwerte_db: str) -> None:
-    """Point the package at other data (also read by modules that use ``workbench.paths``)."""
-    if datenverzeichnis:
-        os.environ["WORKBENCH_DATA_DIR"] = str(env_path(datenverzeichnis))
-    if messwerte_db:
-        os.environ["WORKBENCH_DB"] = str(env_path(messwerte_db))

@@ -7,9 +7,10 @@ the workbench package) loaded:
 
 * user namespace: ``%reset -f`` semantics (``In``/``Out``, all variables gone), execution
   counter back to 1 so executed notebooks carry the same counts as on a fresh kernel;
-* process state a cell may change: ``os.environ``, working directory, ``sys.path``,
-  ``sys.argv``, warnings filters, root logger, polars ``Config``, plotly renderer/template
-  defaults;
+* process state a cell may change: working directory, ``sys.path``, ``sys.argv``, warnings
+  filters, root logger, polars ``Config``, plotly renderer/template defaults. Not
+  ``os.environ``: nothing in the package writes it (settings travel as arguments, see
+  ``workbench.settings``), so a report cannot leave a changed environment behind;
 * module-level caches of the workbench package (``functools.lru_cache``) are cleared, except
   those listed in ``INPUT_KEYED_CACHES``: their key contains the path, mtime and size of
   every input file, so a hit returns exactly what a reload would (and they hold immutable
@@ -66,7 +67,6 @@ def snapshot(warm_imports: tuple[str, ...] = WARM_IMPORTS) -> None:
 
     root = logging.getLogger()
     _SNAPSHOT.update(
-        environ=dict(os.environ),
         cwd=os.getcwd(),
         path=list(sys.path),
         argv=list(sys.argv),
@@ -128,8 +128,6 @@ def reset(cwd: str | None = None) -> None:
         finally:
             gc.collect = collect
         ip.execution_count = 1
-    os.environ.clear()
-    os.environ.update(_SNAPSHOT["environ"])
     os.chdir(cwd or _SNAPSHOT["cwd"])
     sys.path[:] = _SNAPSHOT["path"]
     sys.argv[:] = _SNAPSHOT["argv"]

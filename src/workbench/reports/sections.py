@@ -14,7 +14,6 @@ from typing import Any
 from workbench.formatting import fmt_date, fmt_int, fmt_number, fmt_percent, fmt_points
 from workbench.reports.context import (
     ReportContext,
-    apply_environment,
     bullet_list,
     env_path,
     heading,
@@ -48,10 +47,14 @@ def einrichten(
 
     ``nur_bevoelkerung``: population-only report for any municipality of Baden-Württemberg
     (Zensus 2022, GV-ISys, Kreis/Land series; no Handlungsfelder)."""
-    apply_environment(datenverzeichnis, messwerte_db)
     from workbench import region
+    from workbench.settings import Settings
 
     data_dir = env_path(datenverzeichnis)
+    # The report's boundary: the environment is read once here; the parameters override it
+    # (``datenverzeichnis`` moves user files, store and catalogues with it unless their own
+    # variable is set) and the paths travel in the context, not through os.environ.
+    settings = Settings.from_env(data_dir=data_dir, db_path=env_path(messwerte_db))
     key = str(gemeinde).strip()
     if key in (region.KREIS_NAME, "Kreis", "Landkreis"):
         key = region.KREIS_AGS  # older parameter values for the default Kreis report
@@ -69,6 +72,7 @@ def einrichten(
         mit_handlungsfeldern=mit_handlungsfeldern and not nur_bevoelkerung,
         datenverzeichnis=data_dir,
         messwerte_db=env_path(messwerte_db), beispieldaten=beispieldaten,
+        settings=settings,
     )
     title = f"Integrationsmonitoring {name}"
     if kind == "kreis":
@@ -269,8 +273,11 @@ def catalogue_for(ctx: ReportContext) -> Any | None:
         from workbench.reports.context import catalogue_for_area
 
         found = None
-        directory = ctx.datenverzeichnis / "catalogues" if ctx.datenverzeichnis else None
-        if directory is None or directory.exists():
+        # An explicit data directory brings its own catalogues (even when
+        # WORKBENCH_CATALOGUE_DIR is set); without one the settings' directory.
+        directory = (ctx.datenverzeichnis / "catalogues" if ctx.datenverzeichnis
+                     else ctx.catalogue_dir)
+        if not ctx.datenverzeichnis or directory.exists():
             # A broken catalogue fails only the report of its own area (file, line, reason).
             found = catalogue_for_area(directory, ctx.ags, ctx.name)
         ctx._cache["catalogue"] = found
@@ -286,14 +293,11 @@ def observations_for(ctx: ReportContext, catalogue: Any) -> tuple[Any, bool]:
         from workbench.progress import empty_observations
         from workbench.store import ObservationStore
 
-        db = ctx.messwerte_db
+        path = ctx.store_path
         if ctx.beispieldaten:
-            ctx._cache[key] = examples.observations_for(catalogue.traeger.id, _as_of(ctx), db,
+            ctx._cache[key] = examples.observations_for(catalogue.traeger.id, _as_of(ctx), path,
                                                         catalogue=catalogue)
         else:
-            from workbench import paths
-
-            path = db or paths.store_path()
             obs = (ObservationStore(path).current(catalogue.traeger.id) if path.exists()
                    else empty_observations())
             ctx._cache[key] = (obs, False)
@@ -305,11 +309,10 @@ def targets_assessments_for(ctx: ReportContext, catalogue: Any) -> tuple[Any, An
     file; the file is never created here)."""
     key = "targets_assessments"
     if key not in ctx._cache:
-        from workbench import paths
         from workbench.progress import empty_assessments, empty_targets
         from workbench.store import ObservationStore
 
-        path = ctx.messwerte_db or paths.store_path()
+        path = ctx.store_path
         if path.exists():
             store = ObservationStore(path)
             ctx._cache[key] = (store.targets(catalogue.traeger.id),
