@@ -33,6 +33,7 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import tornado.web
@@ -56,6 +57,7 @@ from workbench.dashboards.guard import (
     hold,
     reap,
 )
+from workbench.settings import PLOTLY_PRELOADED_ENV
 
 SHARE_DIR = Path(__file__).resolve().parent / "share"
 TEMPLATE = "workbench"
@@ -127,9 +129,17 @@ def dashboard_plotly_bundle(basic: Path = PLOTLY_BASIC) -> tuple[Path, str, bool
     return full, plotly_bundle_version(full) or wanted, False
 
 
-# Set in the server process, inherited by its kernels: the page template loads plotly.js
-# itself (see ``plotly_chart.plotly_loader``).
-PLOTLY_PRELOADED_ENV = "WORKBENCH_PLOTLY_PRELOADED"
+def server_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of the Voila process (its kernels inherit it): ``environ`` (default
+    ``os.environ``) plus the share directory on ``JUPYTER_PATH`` (Voila and nbconvert find the
+    ``workbench`` template there) and ``WORKBENCH_PLOTLY_PRELOADED=1`` (the page template loads
+    plotly.js itself, see ``plotly_chart.plotly_loader``). Passed as ``env=`` when the process
+    starts (``DashboardServer.start``, :func:`main`); nothing writes ``os.environ``."""
+    env = dict(os.environ if environ is None else environ)
+    jupyter_path = [str(SHARE_DIR), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
+    env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(jupyter_path))
+    env[PLOTLY_PRELOADED_ENV] = "1"
+    return env
 
 
 class WorkbenchKernelManager(AsyncMappingKernelManager):
@@ -474,13 +484,8 @@ class WorkbenchVoila(Voila):
         return list_notebooks(Path(self.root_dir))
 
     def initialize(self, argv=None):
-        # Make the `workbench` template findable for Voila and nbconvert.
-        paths = [
-            str(SHARE_DIR),
-            *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep)),
-        ]
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
-        os.environ[PLOTLY_PRELOADED_ENV] = "1"
+        # The `workbench` template is found through JUPYTER_PATH: the process was started
+        # with server_environ() (see main()).
         super().initialize(argv)
         self.plotly_file, version, basic = dashboard_plotly_bundle()
         if not basic:
@@ -631,7 +636,13 @@ class WorkbenchVoila(Voila):
 
 
 def main(argv: list[str] | None = None) -> None:
-    WorkbenchVoila.launch_instance(argv if argv is not None else sys.argv[1:])
+    """Run the server; started without :func:`server_environ` (``python -m
+    workbench.dashboards.app`` by hand), the process replaces itself with one that has it."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = server_environ()
+    if any(os.environ.get(name) != value for name, value in env.items()):
+        os.execve(sys.executable, [sys.executable, "-m", "workbench.dashboards.app", *argv], env)
+    WorkbenchVoila.launch_instance(argv)
 
 
 if __name__ == "__main__":

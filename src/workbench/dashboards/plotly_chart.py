@@ -17,7 +17,6 @@ for it.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import anywidget
@@ -174,9 +173,9 @@ def plotly_loader() -> w.Widget:
     ``{"workbench": {"preload_plotly": true}}``, else when the first chart is drawn) and the
     renderer extension is switched off; there this is an empty box.
     """
-    from workbench.dashboards.app import PLOTLY_PRELOADED_ENV
+    from workbench.settings import Settings
 
-    if os.environ.get(PLOTLY_PRELOADED_ENV) == "1":
+    if Settings.from_env().plotly_preloaded:
         return w.Box(layout=w.Layout(display="none"))
     out = w.Output(layout=w.Layout(height="0px", overflow="hidden", visibility="hidden"))
     out.add_class("wb-plotly-loader")

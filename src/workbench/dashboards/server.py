@@ -23,7 +23,12 @@ from pathlib import Path
 
 from workbench import paths
 from workbench.dashboards import READY_MARKER
-from workbench.dashboards.app import DASHBOARDS, ERFASSUNG_NOTEBOOK, list_notebooks
+from workbench.dashboards.app import (
+    DASHBOARDS,
+    ERFASSUNG_NOTEBOOK,
+    list_notebooks,
+    server_environ,
+)
 from workbench.exceptions import DashboardServerError
 
 DEFAULT_PORT = 8866
@@ -108,9 +113,7 @@ class DashboardServer:
 
     # ---- life cycle ------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> DashboardServer:
-        env = dict(os.environ)
-        if self.env:
-            env.update(self.env)
+        env = server_environ({**os.environ, **(self.env or {})})
         # Kernels must import the same package (source checkout or installed).
         src = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
