@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,6 +29,7 @@ import polars as pl
 
 from workbench import diskcache, paths
 from workbench.exceptions import UnknownKreisError, UnknownMunicipalityError
+from workbench.settings import Settings
 
 KREIS_AGS = "08118"  # the default Kreis: Landkreis Ludwigsburg
 LAND_AGS = "08"  # Baden-Württemberg
@@ -202,16 +202,13 @@ def is_stadtkreis(kreis: str, data_dir: Path | None = None) -> bool:
     return bool(match.height) and match.get_column("kind")[0] == "Stadtkreis"
 
 
-def default_kreis(environ: Mapping[str, str] | None = None) -> str:
-    """The Kreis a process works on: ``WORKBENCH_KREIS`` (set by ``workbench dashboards
-    --kreis`` for its kernels), else Landkreis Ludwigsburg."""
-    value = (os.environ if environ is None else environ).get("WORKBENCH_KREIS", "").strip()
-    if not value:
-        return KREIS_AGS
-    if not (value.isdigit() and len(value) == 5 and value.startswith(LAND_AGS)):
-        raise ValueError(f"WORKBENCH_KREIS=„{value}“: erwartet wird ein 5-stelliger "
-                         "Kreisschlüssel in Baden-Württemberg (z. B. 08115).")
-    return value
+def default_kreis(environ: Mapping[str, str] | None = None,
+                  settings: Settings | None = None) -> str:
+    """The Kreis a process without CLI works on: ``Settings.kreis`` (``WORKBENCH_KREIS`` of
+    ``environ``, set by ``workbench dashboards --kreis`` for its kernels), else Landkreis
+    Ludwigsburg. A malformed value raises ``ValueError`` (German)."""
+    settings = settings if settings is not None else Settings.from_env(environ)
+    return settings.kreis or KREIS_AGS
 
 
 def kreis_of(ags: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from workbench.commands.options import kreis_option
+from workbench.settings import KREIS_ENV
 
 
 @click.command("dashboards")
@@ -70,7 +71,7 @@ def dashboards(
             max_kernels=max_kernels,
             max_kernels_per_dashboard=max_kernels_per_dashboard,
             # The kernels read it through region.default_kreis() (a notebook has no CLI).
-            env={"WORKBENCH_KREIS": kreis_ags},
+            env={KREIS_ENV: kreis_ags},
         )
     except DashboardServerError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -89,8 +89,9 @@ def render_reports(year: int, out_dir: Path | None = None, kreis: str | None = N
 def serve_dashboards(port: int | None = None, kreis: str | None = None) -> None:
     """Serve the Voila dashboards (prints their URLs) until Ctrl+C."""
     from workbench.dashboards.server import DEFAULT_PORT, serve
+    from workbench.settings import KREIS_ENV
 
-    env = {"WORKBENCH_KREIS": kreis} if kreis else None
+    env = {KREIS_ENV: kreis} if kreis else None
     serve(port=port or DEFAULT_PORT, block=True, env=env)
 
 

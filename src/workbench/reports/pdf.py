@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from workbench.settings import Settings, current
+from workbench.settings import DEFAULT_CHROMIUM, Settings, current
+
+CHROMIUM = DEFAULT_CHROMIUM  # the default binary (``chromium_path()`` honours the settings)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
