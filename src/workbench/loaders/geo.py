@@ -22,11 +22,13 @@ from workbench.loaders._common import Collector, decode, read_bytes
 GEOMETRIES = ("Polygon", "MultiPolygon")
 
 
-def default_path(kreis: str | None = None) -> Path:
+def default_path(kreis: str | None = None, data_dir: Path | None = None) -> Path:
+    """The shipped boundary file for ``kreis`` below ``data_dir`` (default: the settings')."""
     from workbench.paths import raw_dir
 
+    raw = Path(data_dir) / "raw" if data_dir else raw_dir()
     suffix = "08118" if kreis == "08118" else "BW"
-    return raw_dir() / "geo" / f"gemeinden_simplify200_{suffix}.geojson"
+    return raw / "geo" / f"gemeinden_simplify200_{suffix}.geojson"
 
 
 def load_boundaries(path: str | Path | None = None) -> dict:
@@ -91,13 +93,13 @@ def load_boundaries(path: str | Path | None = None) -> dict:
     return out
 
 
-def kreis_geojson(kreis: str = "08118") -> dict:
+def kreis_geojson(kreis: str = "08118", data_dir: Path | None = None) -> dict:
     """Municipality boundaries of one Kreis: Landkreis Ludwigsburg (08118, the default) from
     its own file, any other Baden-Württemberg Kreis cut from the Land file (parsed once per
-    file version)."""
+    file version); files below ``data_dir`` (default: the settings' data directory)."""
     if kreis == "08118":
-        return load_boundaries(default_path("08118"))
-    path = default_path(kreis)
+        return load_boundaries(default_path("08118", data_dir))
+    path = default_path(kreis, data_dir)
     st = path.stat()
     data = _land_boundaries(str(path), st.st_mtime_ns, st.st_size)
     features = [f for f in data["features"] if f["properties"]["AGS"].startswith(kreis)]

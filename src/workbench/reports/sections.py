@@ -88,6 +88,13 @@ def _n_municipalities(ctx: ReportContext) -> int:
     return region.municipalities(ctx.datenverzeichnis, kreis=ctx.kreis).height
 
 
+def _boundaries(ctx: ReportContext) -> dict:
+    """Municipality boundaries of the report's Kreis from the report's data directory."""
+    from workbench.loaders.geo import kreis_geojson
+
+    return kreis_geojson(ctx.kreis, ctx.data_dir)
+
+
 def _kreis_word(ctx: ReportContext) -> str:
     """'Landkreis' or 'Stadtkreis' for headings („Karte des Landkreises“)."""
     from workbench import region
@@ -178,7 +185,8 @@ def bevoelkerung(ctx: ReportContext) -> None:
         kreis = ctx.ags[:5]
         show_figure(ctx, popfig.trend_chart(pop, ctx.ags, kreis=kreis))
         show_figure(ctx, popfig.ranking_chart(pop, ctx.ags, kreis=kreis))
-        show_figure(ctx, popfig.choropleth_map(pop, ctx.ags, kreis=kreis))
+        show_figure(ctx, popfig.choropleth_map(pop, ctx.ags, kreis=kreis,
+                                               geojson=_boundaries(ctx)))
         _cite_population(ctx)
         ctx.cite("geo", "Gebietsstand der Geometrien")
         return
@@ -194,7 +202,8 @@ def bevoelkerung(ctx: ReportContext) -> None:
         heading(f"Rang unter den {n} Städten und Gemeinden", level=3)
         show_figure(ctx, popfig.ranking_chart(pop, ctx.ags, kreis=kreis))
         heading(f"Karte des {word}es", level=3)
-        show_figure(ctx, popfig.choropleth_map(pop, ctx.ags, kreis=kreis))
+        show_figure(ctx, popfig.choropleth_map(pop, ctx.ags, kreis=kreis,
+                                               geojson=_boundaries(ctx)))
     else:
         note(f"{ctx.name} ist ein {word}: Stadt und Kreis sind dasselbe Gebiet. Rang und "
              "Karte innerhalb des Kreises entfallen; verglichen wird mit dem Land "
@@ -243,7 +252,7 @@ def kreis_uebersicht(ctx: ReportContext) -> None:
           "Rückblick-Test).", numeric={2, 3, 4, 5, 6})
     kreis = ctx.kreis
     show_figure(ctx, popfig.ranking_chart(pop, kreis=kreis))
-    show_figure(ctx, popfig.choropleth_map(pop, kreis=kreis))
+    show_figure(ctx, popfig.choropleth_map(pop, kreis=kreis, geojson=_boundaries(ctx)))
     show_figure(ctx, popfig.trend_chart(pop, ctx.ags, kreis=kreis))
     _cite_population(ctx)
     ctx.cite("geo", "Gebietsstand der Geometrien")
