@@ -40,7 +40,6 @@ history and never judged against today's date (``indicators_frame(..., closed=Fa
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import re
 import tempfile
@@ -54,6 +53,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench import paths
+from workbench.cache import input_keyed_cache
 from workbench.exceptions import CatalogueError, CatalogueProblem
 from workbench.exceptions import InvalidIdError as InvalidIdError  # re-exported for callers
 from workbench.ids import check_traeger_id, is_traeger_id
@@ -639,8 +639,7 @@ def load_catalogue(traeger_id: str, directory: Path | None = None) -> Catalogue:
         raise FileNotFoundError(
             f"Kein Maßnahmenkatalog für „{traeger_id}“ ({path}); vorhanden: {known}"
         )
-    stat = path.stat()
-    catalogue = _parse_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    catalogue = _parse_cached(path)
     if catalogue.traeger.id != traeger_id:
         raise CatalogueError(
             [CatalogueProblem(path.name, "traeger.id", _node_line(
@@ -650,8 +649,8 @@ def load_catalogue(traeger_id: str, directory: Path | None = None) -> Catalogue:
     return catalogue
 
 
-@functools.lru_cache(maxsize=64)
-def _parse_cached(path: str, mtime_ns: int, size: int) -> Catalogue:
+@input_keyed_cache(lambda path: [path], maxsize=64)
+def _parse_cached(path: Path) -> Catalogue:
     # Keyed on mtime and size so an edited file is re-read; Catalogue objects are frozen.
     return parse_catalogue(Path(path).read_text(encoding="utf-8"), file=Path(path).name)
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 
 from workbench import paths
+from workbench.cache import file_stats  # re-exported: the key of a frame's input files
 from workbench.settings import Settings
 
 _PACKAGE = Path(__file__).parent
@@ -30,16 +30,6 @@ def cache_dir() -> Path:
 def enabled() -> bool:
     """``Settings.population_cache`` (``WORKBENCH_POPULATION_CACHE=0`` switches it off)."""
     return Settings.from_env().population_cache
-
-
-def file_stats(files: Iterable[Path | None]) -> tuple[tuple[str, int, int], ...]:
-    """(path, mtime_ns, size) of every existing input file: the cache key of its inputs."""
-    out = []
-    for path in files:
-        if path is not None:
-            st = path.stat()
-            out.append((str(path), st.st_mtime_ns, st.st_size))
-    return tuple(out)
 
 
 def code_stats() -> tuple:

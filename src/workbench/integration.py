@@ -20,7 +20,6 @@ Every function is cached on the paths, modification times and sizes of the files
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench import paths
+from workbench.cache import input_keyed_cache
 from workbench.formatting import fmt_date
 from workbench.region import KREIS_AGS
 
@@ -209,16 +209,10 @@ GROUPS: dict[str, str] = {
 # Files (user directory first) and cached loading
 # ------------------------------------------------------------------------------------------
 
-def _stat_key(path: Path) -> tuple[str, int, int]:
-    st = path.stat()
-    return (str(path), st.st_mtime_ns, st.st_size)
-
-
-@functools.lru_cache(maxsize=32)
-def _table_frame(path: str, mtime_ns: int, size: int) -> pl.DataFrame:
+@input_keyed_cache(lambda path: [path], maxsize=32)
+def _table_frame(path: Path) -> pl.DataFrame:
     from workbench.loaders.regionaldatenbank import load_regionaldatenbank
 
-    del mtime_ns, size
     return load_regionaldatenbank(Path(path))
 
 
@@ -276,11 +270,10 @@ def azr_path(kreis: str = KREIS_AGS, data_dir: Path | None = None) -> Path | Non
     return shipped[-1] if shipped else None
 
 
-@functools.lru_cache(maxsize=4)
-def _azr_frame(path: str, mtime_ns: int, size: int) -> pl.DataFrame:
+@input_keyed_cache(lambda path: [path], maxsize=4)
+def _azr_frame(path: Path) -> pl.DataFrame:
     from workbench.loaders.azr import load_azr_records
 
-    del mtime_ns, size
     return load_azr_records(Path(path))
 
 
@@ -291,7 +284,7 @@ def azr_records(kreis: str = KREIS_AGS, data_dir: Path | None = None) -> tuple[p
     if path is None:
         return pl.DataFrame(), None
     try:
-        frame = _azr_frame(*_stat_key(path))
+        frame = _azr_frame(path)
     except ModuleNotFoundError as exc:  # a checkout without the AZR loader: no records
         if exc.name != "workbench.loaders.azr":
             raise
@@ -345,7 +338,7 @@ def _table_rows(code: str, kreis: str, data_dir: Path | None) -> tuple[pl.DataFr
     path = _find_table(code, data_dir)
     if path is None:
         return None
-    frame = _table_frame(*_stat_key(path))
+    frame = _table_frame(path)
     return frame.filter(pl.col("ags") == kreis), path
 
 
@@ -450,19 +443,17 @@ def _record_kind(row: dict) -> str | None:
     return RECORD_KINDS.get((row.get("dataset") or "", row.get("category") or ""))
 
 
-@functools.lru_cache(maxsize=16)
-def _indicators_cached(kreis: str, data_dir: str | None, stats: tuple) -> pl.DataFrame:
-    del stats
+def _input_files(kreis: str, data_dir: str | None) -> list[Path | None]:
+    root = Path(data_dir) if data_dir else None
+    return [*(_find_table(code, root) for code in TABLES), azr_path(kreis, root)]
+
+
+@input_keyed_cache(_input_files, maxsize=16)
+def _indicators_cached(kreis: str, data_dir: str | None) -> pl.DataFrame:
     root = Path(data_dir) if data_dir else None
     frame = pl.concat([_regionaldatenbank_indicators(kreis, root),
                        _record_indicators(kreis, root)])
     return frame.sort("group", "indicator_id", "year")
-
-
-def _input_stats(kreis: str, data_dir: Path | None) -> tuple:
-    files = [_find_table(code, data_dir) for code in TABLES]
-    files.append(azr_path(kreis, data_dir))
-    return tuple(_stat_key(p) for p in files if p is not None)
 
 
 def kreis_indicators(kreis: str = KREIS_AGS, data_dir: Path | str | None = None) -> pl.DataFrame:
@@ -473,7 +464,7 @@ def kreis_indicators(kreis: str = KREIS_AGS, data_dir: Path | str | None = None)
     ``stand`` name the file read and the last period in it; ``value`` is null where the table
     has a marker (``marker``: „-“, „.“, „x“, „/“, „...“)."""
     root = Path(data_dir).resolve() if data_dir else None
-    return _indicators_cached(kreis, str(root) if root else None, _input_stats(kreis, root))
+    return _indicators_cached(kreis, str(root) if root else None)
 
 
 def indicator_series(frame: pl.DataFrame, indicator_id: str) -> pl.DataFrame:

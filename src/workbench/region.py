@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench import diskcache, paths
+from workbench.cache import file_stats, input_keyed_cache
 from workbench.exceptions import UnknownKreisError, UnknownMunicipalityError
 from workbench.settings import Settings
 
@@ -66,17 +66,12 @@ def short_name(name: str) -> str:
     return name.split(",")[0].strip()
 
 
-@functools.lru_cache(maxsize=16)
-def _gv_frame(path: str, mtime_ns: int, size: int) -> pl.DataFrame:
+@input_keyed_cache(lambda path: [path], maxsize=16)
+def load_gv(path: Path) -> pl.DataFrame:
+    """One GV-ISys extract, parsed once per (path, mtime, size) in this process."""
     from workbench.loaders.gv_isys import load_gv_isys
 
     return load_gv_isys(Path(path))
-
-
-def load_gv(path: Path) -> pl.DataFrame:
-    """One GV-ISys extract, parsed once per (path, mtime, size) in this process."""
-    st = path.stat()
-    return _gv_frame(str(path), st.st_mtime_ns, st.st_size)
 
 
 def file_date(path: Path) -> dt.date | None:
@@ -115,13 +110,12 @@ def municipalities(data_dir: Path | None = None, kreis: str = KREIS_AGS) -> pl.D
         >>> municipalities(kreis="08111").get_column("name").to_list()
         ['Stuttgart']
     """
-    files = gv_files(data_dir)
-    return _municipalities(diskcache.file_stats(files), files, kreis)
+    return _municipalities(gv_files(data_dir), kreis)
 
 
-@functools.lru_cache(maxsize=8)
-def _municipalities(stats: tuple, files: tuple[Path, ...], kreis: str) -> pl.DataFrame:
-    cached = diskcache.cache_file(stats, kreis, "municipalities")
+@input_keyed_cache(lambda files, kreis: files, maxsize=8)
+def _municipalities(files: tuple[Path, ...], kreis: str) -> pl.DataFrame:
+    cached = diskcache.cache_file(file_stats(files), kreis, "municipalities")
     frame = diskcache.read_parquet(cached)
     if frame is not None:
         return frame
@@ -159,12 +153,11 @@ def kreise(data_dir: Path | None = None, land: str = LAND_AGS) -> pl.DataFrame:
     Columns: ``ags`` (5 digits), ``name`` ('Landkreis Böblingen', 'Stadtkreis Stuttgart'),
     ``short_name`` ('Böblingen'), ``kind`` ('Landkreis' | 'Stadtkreis'), ``n_municipalities``.
     """
-    files = gv_files(data_dir)
-    return _kreise(diskcache.file_stats(files), files, land)
+    return _kreise(gv_files(data_dir), land)
 
 
-@functools.lru_cache(maxsize=4)
-def _kreise(stats: tuple, files: tuple[Path, ...], land: str) -> pl.DataFrame:
+@input_keyed_cache(lambda files, land: files, maxsize=4)
+def _kreise(files: tuple[Path, ...], land: str) -> pl.DataFrame:
     gv = latest_gv(files)
     rows = gv.filter((pl.col("satzart") == "40") & pl.col("ags").str.starts_with(land))
     counts = (gv.filter((pl.col("satzart") == "60") & pl.col("ags").str.starts_with(land))

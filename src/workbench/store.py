@@ -27,7 +27,6 @@ is opened; table ``schema_version`` records which ones ran.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import numbers
 import os
@@ -46,6 +45,7 @@ from typing import Any
 import polars as pl
 
 from workbench import paths
+from workbench.cache import input_keyed_cache
 from workbench.exceptions import DataValidationError, Problem
 from workbench.settings import Settings
 
@@ -300,16 +300,14 @@ def catalogue_specs(traeger_id: str) -> Mapping[str, IndicatorSpec] | None:
         return None
     path = catalogue.catalogue_path(traeger_id)
     try:
-        stat = path.stat()
+        path.stat()
     except (FileNotFoundError, NotADirectoryError):
         return None
-    return _catalogue_specs(traeger_id, str(path), stat.st_mtime_ns, stat.st_size)
+    return _catalogue_specs(traeger_id, path)
 
 
-@functools.lru_cache(maxsize=64)
-def _catalogue_specs(
-    traeger_id: str, path: str, mtime_ns: int, size: int
-) -> Mapping[str, IndicatorSpec]:
+@input_keyed_cache(lambda traeger_id, path: [path], maxsize=64)
+def _catalogue_specs(traeger_id: str, path: Path) -> Mapping[str, IndicatorSpec]:
     from workbench import catalogue
 
     frame = catalogue.indicators_frame(catalogue.load_catalogue(traeger_id))

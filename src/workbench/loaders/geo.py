@@ -13,10 +13,10 @@ cannot be mistaken for data. Use ``featureidkey="properties.AGS"`` in plotly cho
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
+from workbench.cache import input_keyed_cache
 from workbench.loaders._common import Collector, decode, read_bytes
 
 GEOMETRIES = ("Polygon", "MultiPolygon")
@@ -99,13 +99,11 @@ def kreis_geojson(kreis: str = "08118", data_dir: Path | None = None) -> dict:
     file version); files below ``data_dir`` (default: the settings' data directory)."""
     if kreis == "08118":
         return load_boundaries(default_path("08118", data_dir))
-    path = default_path(kreis, data_dir)
-    st = path.stat()
-    data = _land_boundaries(str(path), st.st_mtime_ns, st.st_size)
+    data = _land_boundaries(default_path(kreis, data_dir))
     features = [f for f in data["features"] if f["properties"]["AGS"].startswith(kreis)]
     return {**data, "features": features}
 
 
-@functools.lru_cache(maxsize=2)
-def _land_boundaries(path: str, mtime_ns: int, size: int) -> dict:
+@input_keyed_cache(lambda path: [path], maxsize=2)
+def _land_boundaries(path: Path) -> dict:
     return load_boundaries(path)

@@ -8,13 +8,13 @@ deterministic div id and without embedded plotly.js).
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.cache import input_keyed_cache
 from workbench.figures import PLOTLY_CONFIG as FIGURE_CONFIG  # one home for the chart config
 from workbench.settings import Settings
 
@@ -217,14 +217,18 @@ class CatalogueFiles:
     broken: dict[str, tuple[Exception, str | None]]  # file name -> (error, declared AGS)
 
 
-@functools.lru_cache(maxsize=8)
-def _catalogues(directory: str, stats: tuple[tuple[str, int, int], ...]) -> CatalogueFiles:
+def _yaml_files(directory: str) -> list[Path]:
+    root = Path(directory)
+    return sorted(root.glob("*.yaml")) if root.exists() else []
+
+
+@input_keyed_cache(_yaml_files, maxsize=8)
+def _catalogues(directory: str) -> CatalogueFiles:
     """All catalogues of a directory, each loaded on its own: one broken file does not hide
     the others. The key includes every YAML file's mtime and size (kept across reports on a
-    warm kernel, see ``kernelstate.INPUT_KEYED_CACHES``)."""
+    warm kernel, see ``workbench.cache``)."""
     from workbench.catalogue import CatalogueError, list_traeger, load_catalogue
 
-    del stats
     root = Path(directory)
     valid: dict[str, Any] = {}
     broken: dict[str, tuple[Exception, str | None]] = {}
@@ -245,9 +249,7 @@ def _catalogue_files(directory: Path | None) -> CatalogueFiles:
     from workbench import paths
 
     root = directory or paths.catalogue_dir()
-    files = sorted(root.glob("*.yaml")) if root.exists() else []
-    stats = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-    return _catalogues(str(root), stats)
+    return _catalogues(str(root))
 
 
 def load_catalogues(directory: Path | None) -> dict:

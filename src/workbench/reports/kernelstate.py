@@ -11,10 +11,11 @@ the workbench package) loaded:
   filters, root logger, polars ``Config``, plotly renderer/template defaults. Not
   ``os.environ``: nothing in the package writes it (settings travel as arguments, see
   ``workbench.settings``), so a report cannot leave a changed environment behind;
-* module-level caches of the workbench package (``functools.lru_cache``) are cleared, except
-  those listed in ``INPUT_KEYED_CACHES``: their key contains the path, mtime and size of
-  every input file, so a hit returns exactly what a reload would (and they hold immutable
-  polars frames). Keeping them is what makes a warm report cheap (population build ~2 s).
+* module-level caches of the workbench package (``functools.lru_cache`` and friends) are
+  cleared, except those made with ``workbench.cache.input_keyed_cache`` (the registry says
+  which): their key contains the path, mtime and size of every input file, so a hit returns
+  exactly what a reload would (and they hold immutable values). Keeping them is what makes a
+  warm report cheap (population build ~2 s).
 
 Modules a notebook imported stay imported (that is the point); importing has no effect on
 report content in this code base.
@@ -22,7 +23,6 @@ report content in this code base.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import sys
@@ -30,18 +30,6 @@ import warnings
 from typing import Any
 
 _SNAPSHOT: dict[str, Any] = {}
-
-# "module.function" of caches keyed on input-file paths + mtimes + sizes (see docstring).
-# Review this list when such a function changes its key.
-INPUT_KEYED_CACHES = frozenset({
-    "workbench.region._gv_frame",
-    "workbench.region._municipalities",
-    "workbench.region._kreise",
-    "workbench.loaders.geo._land_boundaries",
-    "workbench.population.build._build",
-    "workbench.population.estimate.estimation_inputs_cached",
-    "workbench.reports.context._catalogues",
-})
 
 # Imported once per kernel so the first report does not pay for them (and to take plotly's
 # and nbformat-related import cost out of every later report).
@@ -93,16 +81,23 @@ def _warm_plotly_render() -> None:
 
 
 def _clear_workbench_caches() -> int:
+    """Clear the module-level caches of the workbench package except the input-keyed ones;
+    returns how many were cleared."""
+    from workbench import cache
+
+    seen: set[int] = set()
     cleared = 0
     for name, module in list(sys.modules.items()):
         if not (name == "workbench" or name.startswith("workbench.")) or module is None:
             continue
         for value in list(vars(module).values()):
-            # functools.cache and lru_cache both produce this wrapper type.
-            if isinstance(value, functools._lru_cache_wrapper):
-                qualified = f"{getattr(value, '__module__', name)}.{value.__name__}"
-                if qualified in INPUT_KEYED_CACHES:
-                    continue
+            # functools.cache/lru_cache wrappers, and input_keyed_cache wrappers, which the
+            # registry recognises: those are kept.
+            if (isinstance(value, type) or id(value) in seen
+                    or not callable(getattr(value, "cache_clear", None))):
+                continue
+            seen.add(id(value))
+            if not cache.is_input_keyed(value):
                 value.cache_clear()
                 cleared += 1
     return cleared
