@@ -40,9 +40,7 @@ history and never judged against today's date (``indicators_frame(..., closed=Fa
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -56,6 +54,7 @@ from workbench import paths
 from workbench.cache import input_keyed_cache
 from workbench.exceptions import CatalogueError, CatalogueProblem
 from workbench.exceptions import InvalidIdError as InvalidIdError  # re-exported for callers
+from workbench.fsutil import atomic_write
 from workbench.ids import check_traeger_id, is_traeger_id
 
 Kind = Literal["anzahl", "anteil", "meilenstein", "qualitativ"]
@@ -817,18 +816,13 @@ def new_from_template(ags: str, name: str, path: Path | None = None) -> Path:
     path = path or catalogue_path(traeger_id)
     text = render_template(ags, name, path.stem)
     parse_catalogue(text, file=path.name)  # a template that does not validate is a bug
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    # overwrite=False links instead of replacing: it fails if the target exists, so two
+    # concurrent calls cannot both "win".
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with atomic_write(path, "w", encoding="utf-8", overwrite=False) as fh:
             fh.write(text)
-        # os.link fails if the target exists, so two concurrent calls cannot both "win".
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise FileExistsError(
-                f"Katalog {path} existiert bereits – wird nicht überschrieben"
-            ) from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    except FileExistsError:
+        raise FileExistsError(
+            f"Katalog {path} existiert bereits – wird nicht überschrieben"
+        ) from None
     return path

@@ -9,14 +9,13 @@ just without the cache. ``WORKBENCH_CACHE_DIR`` moves it (default ``var/cache``)
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
 from workbench import paths
 from workbench.cache import file_stats  # re-exported: the key of a frame's input files
+from workbench.fsutil import atomic_path
 from workbench.settings import Settings
 
 _PACKAGE = Path(__file__).parent
@@ -59,19 +58,13 @@ def read_parquet(path: Path | None) -> pl.DataFrame | None:
 
 
 def write_parquet(path: Path | None, frame: pl.DataFrame) -> None:
-    """Atomic write (temp file + os.replace); stale cache files of the same kind and Kreis
+    """Atomic write (``fsutil.atomic_path``); stale cache files of the same kind and Kreis
     are removed. Errors are ignored: a read-only checkout works without the cache."""
     if path is None:
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             frame.write_parquet(tmp)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
         prefix = path.name.rsplit("-", 1)[0]
         for old in path.parent.glob(f"{prefix}-*.parquet"):
             if old != path:

@@ -37,6 +37,7 @@ import yaml
 
 from workbench import catalogue as cat
 from workbench import paths
+from workbench.fsutil import atomic_write
 
 SEED = 20250630
 SOURCE = "Beispieldaten (generiert, keine amtlichen Werte)"
@@ -122,9 +123,8 @@ def write_example_catalogues(directory: Path | None = None) -> list[Path]:
     written = []
     for ags, name in EXAMPLE_MUNICIPALITIES:
         path = directory / f"{example_traeger_id(name)}.yaml"
-        tmp = path.with_suffix(".yaml.tmp")
-        tmp.write_text(example_catalogue_text(ags, name), encoding="utf-8")
-        tmp.replace(path)
+        with atomic_write(path, "w", encoding="utf-8") as fh:
+            fh.write(example_catalogue_text(ags, name))
         written.append(path)
     return written
 

@@ -34,11 +34,8 @@ import csv
 import datetime as dt
 import hashlib
 import math
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +54,7 @@ from workbench.excel_safety import (
 )
 from workbench.exceptions import DataValidationError, Problem
 from workbench.formatting import fmt_date
+from workbench.fsutil import atomic_path
 from workbench.ids import check_traeger_id
 from workbench.store import (
     IndicatorSpec,
@@ -591,24 +589,8 @@ def import_observations(
 
 
 # --------------------------------------------------------------------------------------------
-# Writing files (atomic)
+# Writing files (atomic: workbench.fsutil)
 # --------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temp path beside ``target``; on success it replaces ``target`` atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        with open(tmp_path, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, target)
-    finally:
-        tmp_path.unlink(missing_ok=True)
 
 
 def _de_number(value: float | None) -> str:

@@ -47,6 +47,7 @@ import polars as pl
 from workbench import paths
 from workbench.cache import input_keyed_cache
 from workbench.exceptions import DataValidationError, Problem
+from workbench.fsutil import atomic_path
 from workbench.settings import Settings
 
 __all__ = [
@@ -1064,16 +1065,14 @@ class ObservationStore:
         """Write a consistent copy of the store to ``target`` (SQLite online backup API: safe
         while other processes write; the copy is complete up to the last commit)."""
         target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.unlink(missing_ok=True)
-        dst = sqlite3.connect(tmp)
-        try:
-            with self._read() as conn:
-                conn.backup(dst)
-        finally:
-            dst.close()
-        os.replace(tmp, target)
+        # SQLite treats the empty temp file as a new database.
+        with atomic_path(target) as tmp:
+            dst = sqlite3.connect(tmp)
+            try:
+                with self._read() as conn:
+                    conn.backup(dst)
+            finally:
+                dst.close()
         return target
 
     def integrity_check(self) -> str:

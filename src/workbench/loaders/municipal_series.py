@@ -29,13 +29,12 @@ formulas without results, error cells, merged cells below the header are refused
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
 from workbench.exceptions import DataValidationError
+from workbench.fsutil import atomic_write
 from workbench.loaders._common import (
     LINE,
     Collector,
@@ -278,19 +277,6 @@ def _check_parts(rows: pl.DataFrame, out: pl.DataFrame, col: Collector, display:
 # --------------------------------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; templates are shared files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def template_csv() -> str:
     """The empty CSV template: header only (UTF-8, ``;``)."""
     return ";".join(HEADER) + "\n"
@@ -310,7 +296,8 @@ def write_templates(directory: str | Path | None = None) -> list[Path]:
 
     directory = Path(directory) if directory else templates_dir()
     csv_path = directory / f"{TEMPLATE_NAME}.csv"
-    _atomic_write(csv_path, template_csv().encode("utf-8"))
+    with atomic_write(csv_path, "wb") as fh:
+        fh.write(template_csv().encode("utf-8"))
 
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
@@ -333,7 +320,8 @@ def write_templates(directory: str | Path | None = None) -> list[Path]:
     notes.set_column(0, 0, 110)
     book.close()
     xlsx_path = directory / f"{TEMPLATE_NAME}.xlsx"
-    _atomic_write(xlsx_path, buf.getvalue())
+    with atomic_write(xlsx_path, "wb") as fh:
+        fh.write(buf.getvalue())
     return [csv_path, xlsx_path]
 
 

@@ -20,13 +20,13 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from workbench.exceptions import OutputWriteError
+from workbench.fsutil import atomic_path, atomic_write
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 ASSETS = "assets"
@@ -78,7 +78,7 @@ def check_writable(path: Path) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory and ``os.replace`` (never half-written).
+    """Write via a temp file in the same directory (``fsutil.atomic_write``, never half-written).
 
     Raises :class:`OutputWriteError` (German, with path and reason) for any failure."""
     try:
@@ -91,16 +91,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def _atomic_write_text(path: Path, text: str) -> None:
     check_writable(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; reports are meant to be shared/served
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
@@ -138,9 +130,8 @@ def install_assets(out_dir: Path) -> Path:
     plotly_src = plotly_js_path()
     dst = target / PLOTLY_JS
     if not dst.exists() or dst.stat().st_size != plotly_src.stat().st_size:
-        tmp = target / f".{PLOTLY_JS}.tmp"
-        shutil.copyfile(plotly_src, tmp)
-        os.replace(tmp, dst)
+        with atomic_path(dst) as tmp:
+            shutil.copyfile(plotly_src, tmp)
     css = lab_css_path().read_text(encoding="utf-8") + "\n" + (
         TEMPLATE_DIR / "bericht" / "static" / "bericht.css"
     ).read_text(encoding="utf-8")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from workbench.fsutil import atomic_path
 from workbench.settings import DEFAULT_CHROMIUM, Settings, current
 
 CHROMIUM = DEFAULT_CHROMIUM  # the default binary (``chromium_path()`` honours the settings)
@@ -101,9 +101,8 @@ def print_pdfs(
                                         timeout=timeout_ms)
                         await page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
                         await page.emulate_media(media="print")
-                        tmp = pdf.with_name(f".{pdf.name}.tmp")
-                        await page.pdf(path=str(tmp), **PDF_OPTIONS)
-                        os.replace(tmp, pdf)
+                        with atomic_path(pdf) as tmp:
+                            await page.pdf(path=str(tmp), **PDF_OPTIONS)
                     except Exception as exc:  # noqa: BLE001 - reported per report
                         error = exc
                     finally:
