@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import polars as pl
 
 from workbench import diskcache, paths
+from workbench.cache import input_keyed_cache
 from workbench.exceptions import DataValidationError
 from workbench.population.estimate import estimate_rows, estimation_inputs_cached
 from workbench.population.files import InputFiles, all_files, input_files
@@ -34,10 +34,10 @@ from workbench.region import (
 cache_dir = diskcache.cache_dir  # where the parquet cache lives (tests, docs)
 
 
-@functools.lru_cache(maxsize=4)
-def _build(data_dir: str, stats: tuple, files: InputFiles, kreis: str) -> pl.DataFrame:
+@input_keyed_cache(lambda data_dir, files, kreis: all_files(files), maxsize=4)
+def _build(data_dir: str, files: InputFiles, kreis: str) -> pl.DataFrame:
     """Build the model, or read it from the parquet cache for exactly these input files."""
-    cached = diskcache.cache_file(stats, kreis)
+    cached = diskcache.cache_file(diskcache.file_stats(all_files(files)), kreis)
     frame = diskcache.read_parquet(cached)
     if frame is not None:
         try:
@@ -80,7 +80,7 @@ def _build_from_files(data_dir: str, files: InputFiles, kreis: str) -> pl.DataFr
     add("user_rows", user)
     # The estimate needs the BW-wide anchors (Regionalatlas, Zensus 2011, Statistik BW):
     # elsewhere there is nothing to carry along.
-    inputs = estimation_inputs_cached(diskcache.file_stats(all_files(files)), files)
+    inputs = estimation_inputs_cached(files)
     if inputs is not None:
         add("estimate_rows", estimate_rows(inputs, kreis, names, user,
                                            gv.filter(pl.col("level") == "Gemeinde")))
@@ -98,4 +98,4 @@ def load_population(data_dir: Path | str | None = None, kreis: str = KREIS_AGS) 
     """
     root = Path(data_dir).resolve() if data_dir else paths.data_dir()
     files = input_files(root)
-    return _build(str(root), diskcache.file_stats(all_files(files)), files, kreis)
+    return _build(str(root), files, kreis)

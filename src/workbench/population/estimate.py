@@ -5,7 +5,6 @@ fitted extrapolation, uncertainty band) and the rows for one Kreis (method in
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from workbench import diskcache, estimation, paths
+from workbench import estimation, paths
+from workbench.cache import input_keyed_cache
 from workbench.population.files import InputFiles, all_files, input_files
 from workbench.population.schema import (
     BASIS_Z2011,
@@ -71,11 +71,11 @@ def estimation_inputs(data_dir: Path | str | None = None) -> EstimationInputs | 
     """The BW-wide estimation inputs for the data directory (None without the anchor files)."""
     root = Path(data_dir).resolve() if data_dir else paths.data_dir()
     files = input_files(root)
-    return estimation_inputs_cached(diskcache.file_stats(all_files(files)), files)
+    return estimation_inputs_cached(files)
 
 
-@functools.lru_cache(maxsize=2)
-def estimation_inputs_cached(stats: tuple, files: InputFiles) -> EstimationInputs | None:
+@input_keyed_cache(all_files, maxsize=2)
+def estimation_inputs_cached(files: InputFiles) -> EstimationInputs | None:
     if files.zensus2011 is None or files.statistik_bw is None:
         return None
     from workbench.loaders.gerda import load_gerda_census

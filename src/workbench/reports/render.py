@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.cache import input_keyed_cache
 from workbench.reports.manifest import FAILED, OK
 from workbench.reports.plan import ReportJob
 
@@ -52,21 +53,18 @@ def _first_code_line(source: str) -> str:
     return source.strip()[:80]
 
 
-_SOURCE_NOTEBOOKS: dict[str, tuple[tuple[int, int], Any]] = {}
+@input_keyed_cache(lambda path: [path], maxsize=4)
+def _read_notebook(path: str) -> Any:
+    from papermill.iorw import load_notebook_node
+
+    return load_notebook_node(path)
 
 
 def _source_notebook(path: str) -> Any:
     """The report notebook, read and validated once per process (re-read when changed)."""
     import copy
 
-    from papermill.iorw import load_notebook_node
-
-    st = os.stat(path)
-    key = (st.st_mtime_ns, st.st_size)
-    hit = _SOURCE_NOTEBOOKS.get(path)
-    if hit is None or hit[0] != key:
-        hit = _SOURCE_NOTEBOOKS[path] = (key, load_notebook_node(path))
-    return copy.deepcopy(hit[1])
+    return copy.deepcopy(_read_notebook(path))
 
 
 def execute_report(
