@@ -103,6 +103,17 @@ def test_only_settings_and_paths_name_workbench_variables():
     assert names == [], "WORKBENCH_* außerhalb von settings.py/paths.py:\n" + "\n".join(names)
 
 
+def test_settings_import_nothing_but_paths():
+    """Layer 0: any module may build settings without an import circle."""
+    tree = ast.parse((SRC / "settings.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("workbench")}
+    imported |= {f"workbench.{alias.name}" for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module == "workbench"
+                 for alias in node.names}
+    assert imported - {"workbench"} == {"workbench.paths"}
+
+
 def test_defaults_follow_the_data_directory(tmp_path: Path):
     s = Settings.from_env({"WORKBENCH_DATA_DIR": str(tmp_path)})
     assert s.data_dir == tmp_path.resolve()
