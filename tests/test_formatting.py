@@ -35,3 +35,13 @@ def test_missing_values_render_as_dash() -> None:
 
 def test_dates_are_german() -> None:
     assert f.fmt_date(dt.date(2023, 12, 31)) == "31.12.2023"
+
+
+def test_local_time_for_readers():
+    from workbench.formatting import fmt_datetime_local
+
+    # Winter (CET, +1 h) and summer (CEST, +2 h); what the batch records is UTC.
+    assert fmt_datetime_local("2026-12-02T14:26:41+00:00") == "02.12.2026, 15:26 Uhr"
+    assert fmt_datetime_local("2026-07-01T12:00:00+00:00") == "01.07.2026, 14:00 Uhr"
+    assert fmt_datetime_local(dt.datetime(2026, 12, 31, 23, 30)) == "01.01.2027, 00:30 Uhr"
+    assert fmt_datetime_local(None) == fmt_datetime_local("") == "–"

@@ -73,3 +73,23 @@ def fmt_date(value: dt.date | None) -> str:
 
 # Plotly layout settings that make every chart use German separators (decimal ",", thousands ".").
 PLOTLY_SEPARATORS = ",."
+
+
+LOCAL_TZ = "Europe/Berlin"  # the readers' time: reports and indexes never show UTC
+
+
+def fmt_datetime_local(value: dt.datetime | str | None) -> str:
+    """'2026-12-02T14:26:41+00:00' -> '02.12.2026, 15:26 Uhr' (German local time).
+
+    A naive datetime is taken as UTC (what the batch records); None or '' -> '–'.
+    """
+    from zoneinfo import ZoneInfo
+
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(ZoneInfo(LOCAL_TZ))
+    return f"{local:%d.%m.%Y, %H:%M} Uhr"

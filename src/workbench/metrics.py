@@ -660,3 +660,60 @@ def rank_and_gap_by_kreis(municipal: pl.DataFrame) -> pl.DataFrame:
         .alias("rank"),
         pl.col("share").count().over("kreis").cast(pl.Int64).alias("n"),
     ).with_columns((pl.col("share") - pl.col("kreis_share")).alias("gap_kreis"))
+
+
+# Size classes by population (the usual classes of the Gemeindestatistik, upper bound excl.).
+SIZE_CLASSES: tuple[tuple[int, float, str], ...] = (
+    (0, 2_000, "unter 2.000 Einwohnern"),
+    (2_000, 5_000, "2.000 bis unter 5.000 Einwohnern"),
+    (5_000, 10_000, "5.000 bis unter 10.000 Einwohnern"),
+    (10_000, 20_000, "10.000 bis unter 20.000 Einwohnern"),
+    (20_000, 50_000, "20.000 bis unter 50.000 Einwohnern"),
+    (50_000, 100_000, "50.000 bis unter 100.000 Einwohnern"),
+    (100_000, float("inf"), "100.000 und mehr Einwohnern"),
+)
+
+
+def size_class(population: float) -> tuple[int, float, str]:
+    """(lower, upper, German label) of the size class of a population: 2644 → 2.000–5.000."""
+    for lower, upper, label in SIZE_CLASSES:
+        if lower <= population < upper:
+            return lower, upper, label
+    raise ValueError(f"keine Größenklasse für {population!r} Einwohner")
+
+
+def similar_municipalities(shares: pl.DataFrame, ags: str) -> dict[str, Any] | None:
+    """Compare a municipality with municipalities of the same size class, in its Kreis and in
+    the whole frame (Baden-Württemberg).
+
+    ``shares``: one row per municipality with ``ags, kreis, share, size`` (e.g. the Zensus
+    2022 anchors of ``population.estimation_inputs()``). Returns ``class_label, share,
+    kreis_n, kreis_median, kreis_rank, land_n, land_median, land_rank`` (rank 1 = highest
+    share within the class; n counts the municipality itself) or None when it is not in
+    ``shares``.
+
+    Example::
+
+        >>> f = similar_municipalities(anchors, "08118016")
+        >>> f["class_label"], f["kreis_n"]
+        ('2.000 bis unter 5.000 Einwohnern', 8)
+    """
+    own = shares.filter(pl.col("ags") == ags)
+    if own.height == 0:
+        return None
+    row = own.row(0, named=True)
+    lower, upper, label = size_class(row["size"])
+    same = shares.filter((pl.col("size") >= lower) & (pl.col("size") < upper)
+                         & pl.col("share").is_not_null())
+    kreis = same.filter(pl.col("kreis") == row["kreis"])
+
+    def rank(frame: pl.DataFrame) -> int:
+        return int((frame.get_column("share") > row["share"]).sum()) + 1
+
+    return {
+        "class_label": label, "share": row["share"],
+        "kreis_n": kreis.height, "kreis_median": kreis.get_column("share").median(),
+        "kreis_rank": rank(kreis),
+        "land_n": same.height, "land_median": same.get_column("share").median(),
+        "land_rank": rank(same),
+    }

@@ -464,7 +464,7 @@ def key_figure_rows(pop: pl.DataFrame, ags: str) -> list[tuple[str, str, str]]:
         suffix = " (geschätzt)" if estimated else ""
         value = fmt_percent(f["latest_share"])
         if estimated and f["latest_band"] is not None:
-            value += f" ± {fmt_number(f['latest_band'], 1)} PP"
+            value += f" ± {fmt_number(f['latest_band'], 1)} Prozentpunkte"
         rows.append((f"Ausländeranteil zuletzt{suffix}", value, note))
         if f["change_points"] is not None and f["change_start"] != f["latest_date"]:
             since = ("Zensus 2011" if f["change_start_source"] == "zensus2011"

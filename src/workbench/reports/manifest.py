@@ -31,7 +31,7 @@ def write_index(out_dir: Path, manifest: dict[str, Any], title: str) -> Path:
     """index.html: every report of the manifest with status and links (German)."""
     import html as h
 
-    from workbench.formatting import fmt_number
+    from workbench.formatting import fmt_datetime_local
 
     rows = []
     entries = sorted(manifest["reports"].values(),
@@ -50,8 +50,8 @@ def write_index(out_dir: Path, manifest: dict[str, Any], title: str) -> Path:
                       f'<br><small>{h.escape(where + e.get("error", ""))}</small>')
         rows.append(
             f"<tr><td>{h.escape(e['name'])}</td><td>{h.escape(e['key'])}</td><td>{status}</td>"
-            f"<td>{links}</td><td>{h.escape(e.get('finished_at', ''))}</td>"
-            f"<td class=num>{fmt_number(e.get('seconds', 0), 1)} s</td></tr>"
+            f"<td>{links}</td><td>{h.escape(fmt_datetime_local(e.get('finished_at')))}</td>"
+            "</tr>"
         )
     n_ok = sum(1 for e in entries if e["status"] == OK)
     page = f"""<!DOCTYPE html>
@@ -61,10 +61,10 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.25
 text-align:left}}.ok{{color:#0072B2}}.fehler{{color:#D55E00;font-weight:bold}}
 .num{{text-align:right}}</style></head><body>
 <h1>{h.escape(title)}</h1>
-<p>{n_ok} von {len(entries)} Berichten erstellt. Stand der Tabelle: Zeitpunkt der letzten
-Erstellung je Bericht (UTC).</p>
+<p>{n_ok} von {len(entries)} Berichten erstellt. „Erstellt“: Zeitpunkt der letzten
+Erstellung je Bericht (Ortszeit). AGS: amtlicher Gemeindeschlüssel.</p>
 <table><thead><tr><th>Gebiet</th><th>AGS</th><th>Status</th><th>Dateien</th>
-<th>Erstellt (UTC)</th><th>Dauer</th></tr></thead><tbody>
+<th>Erstellt</th></tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table></body></html>
 """

@@ -11,7 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from workbench.formatting import fmt_date, fmt_int, fmt_number, fmt_percent, fmt_points
+from workbench.formatting import (
+    fmt_date,
+    fmt_datetime_local,
+    fmt_int,
+    fmt_number,
+    fmt_percent,
+    fmt_points,
+)
 from workbench.reports.context import (
     ReportContext,
     bullet_list,
@@ -30,7 +37,33 @@ SECTION_TITLES = {
     "handlungsfelder": "3. Handlungsfelder",
     "projekte": "4. Projekte und Förderung",
     "datenquellen": "5. Datenquellen und Hinweise",
+    "begriffe": "6. Begriffe",
 }
+
+# The glossary every report ends with (issue: a mayor reads the PDF, not the code).
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("Ausländeranteil", "Anteil der Einwohnerinnen und Einwohner ohne deutsche "
+     "Staatsangehörigkeit an allen Einwohnern, in Prozent. Menschen mit deutscher und einer "
+     "weiteren Staatsangehörigkeit zählen in der amtlichen Statistik als Deutsche."),
+    ("AGS (Gemeindeschlüssel)", "Amtlicher Gemeindeschlüssel: 8 Ziffern je Gemeinde, die "
+     "ersten 5 bezeichnen den Kreis ({kreis} = {kreis_name})."),
+    ("Prozentpunkte", "Unterschied zwischen zwei Prozentwerten: von 15 % auf 17 % sind "
+     "+2 Prozentpunkte (nicht +2 %)."),
+    ("amtlich", "Wert, den ein statistisches Amt veröffentlicht hat (Zensus, Statistisches "
+     "Landesamt, Gemeindeverzeichnis, Regionalatlas)."),
+    ("geschätzt", "Wert, den dieses Monitoring zwischen amtlichen Werten berechnet; „± x "
+     "Prozentpunkte“ nennt die Unsicherheit (9 von 10 Abweichungen im Rückblick-Test waren "
+     "kleiner)."),
+    ("Stichtag, Stand", "Tag, auf den sich ein Wert bezieht (z. B. 31.12.2024). „Stand 2025“: "
+     "die Quelle nennt nur das Jahr, keinen Tag."),
+    ("Zensus", "Volkszählung der statistischen Ämter (09.05.2011 und 15.05.2022); setzt die "
+     "Einwohnerzahlen neu fest."),
+    ("Reihenbruch", "Wechsel der Bevölkerungsbasis nach einem Zensus: Werte davor und danach "
+     "sind nur eingeschränkt vergleichbar."),
+    ("Projektion", "Fortschreibung des bisherigen Trends – keine Prognose, sie berücksichtigt "
+     "keine künftigen Ereignisse."),
+    ("Median", "Mittlerer Wert einer Gruppe: die Hälfte liegt darüber, die Hälfte darunter."),
+)
 
 
 def einrichten(
@@ -78,7 +111,9 @@ def einrichten(
     if kind == "kreis":
         title += f" – Übersicht der {_n_municipalities(ctx)} Städte und Gemeinden"
     heading(title, level=1, anchor="titel")
-    paragraph(f"Bericht {ctx.berichtsjahr} · Gemeindeschlüssel (AGS) {ags}")
+    created = fmt_datetime_local(dt.datetime.now(dt.UTC))
+    paragraph(f"Bericht {ctx.berichtsjahr} · Gemeindeschlüssel (AGS) {ags} · erstellt am "
+              f"{created}")
     return ctx
 
 
@@ -208,9 +243,41 @@ def bevoelkerung(ctx: ReportContext) -> None:
         note(f"{ctx.name} ist ein {word}: Stadt und Kreis sind dasselbe Gebiet. Rang und "
              "Karte innerhalb des Kreises entfallen; verglichen wird mit dem Land "
              "Baden-Württemberg.")
+    _similar_municipalities(ctx, word)
     _cite_population(ctx)
     if n > 1:
         ctx.cite("geo", "Gebietsstand der Geometrien")
+
+
+def _similar_municipalities(ctx: ReportContext, word: str) -> None:
+    """„Vergleich mit ähnlich großen Gemeinden“: same size class (Zensus 2022 population) in
+    the Kreis and in Baden-Württemberg, Zensus 2022 shares (official for every
+    municipality)."""
+    import polars as pl
+
+    from workbench import metrics, population
+
+    inputs = population.estimation_inputs(ctx.datenverzeichnis)
+    if inputs is None:
+        return
+    anchors = inputs.anchors.filter(pl.col("reference_date") == population.ZENSUS2022_DATE)
+    f = metrics.similar_municipalities(anchors, ctx.ags)
+    if f is None:
+        return
+    heading("Vergleich mit ähnlich großen Gemeinden", level=3)
+    rows = []
+    if f["kreis_n"] > 1:
+        rows.append([f"im {word} ({fmt_int(f['kreis_n'])} Gemeinden)",
+                     fmt_percent(f["kreis_median"]),
+                     f"{f['kreis_rank']} von {fmt_int(f['kreis_n'])}"])
+    rows.append([f"in Baden-Württemberg ({fmt_int(f['land_n'])} Gemeinden)",
+                 fmt_percent(f["land_median"]), f"{f['land_rank']} von {fmt_int(f['land_n'])}"])
+    table(["Gemeinden mit " + f["class_label"], "Mittlerer Ausländeranteil (Median)",
+           f"Rang von {ctx.name} (1 = höchster Anteil)"], rows,
+          f"Ausländeranteil von {ctx.name}: {fmt_percent(f['share'])}. Größenklasse nach der "
+          "Einwohnerzahl des Zensus 2022; Anteile: Zensus 2022 (15.05.2022), amtlich für jede "
+          "Gemeinde. Der Median ist der mittlere Wert: Die Hälfte der Gemeinden liegt darüber.",
+          numeric={1, 2})
 
 
 TREND_NOTE = (
@@ -574,6 +641,16 @@ def projekte(ctx: ReportContext) -> None:
         paragraph(f"Kostentabelle: Quelle: {fin.quelle.label()}"
                   + (f", {fin.quelle.abschnitt}" if fin.quelle.abschnitt else "") + ".")
         ctx.cite_document(fin.quelle.label(), _document_stand(catalogue, fin.quelle.dokument))
+
+
+def begriffe(ctx: ReportContext) -> None:
+    """6. Begriffe: the glossary (plain German, for readers without statistics background)."""
+    heading(SECTION_TITLES["begriffe"], anchor="begriffe")
+    from workbench import region
+
+    names = {"kreis": ctx.kreis, "kreis_name": region.kreis_name(ctx.kreis, ctx.datenverzeichnis)}
+    table(["Begriff", "Bedeutung"], [[term, text.format(**names)] for term, text in GLOSSARY],
+          "Begriffe, die in diesem Bericht vorkommen.")
 
 
 # ------------------------------------------------------------------------------------------
