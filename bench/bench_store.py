@@ -45,13 +45,14 @@ def _csv(path: Path, n: int) -> Path:
 
 
 def _writer(db: str, proc: int, writes: int, start) -> None:
+    from workbench.observation import Observation
     from workbench.store import ObservationStore
 
     store = ObservationStore(Path(db), validate=False)
     start.wait(60)
     for i in range(writes):
-        store.record("last", f"k{i % 7}", dt.date(2025, 12, 31), proc * 100_000 + i,
-                     entered_by=f"p{proc}", source="bench")
+        store.record(Observation("last", f"k{i % 7}", dt.date(2025, 12, 31), proc * 100_000 + i,
+                                 entered_by=f"p{proc}", source="bench"))
 
 
 def main() -> None:
@@ -63,6 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["WORKBENCH_CATALOGUE_DIR"] = str(CATALOGUES)
 
+    from workbench.observation import Observation
     from workbench.observations_io import import_observations
     from workbench.store import ObservationStore
 
@@ -74,7 +76,7 @@ def main() -> None:
     sample = min(args.naive_sample, args.rows)
     t0 = time.perf_counter()
     for ind, d, v in _rows(sample):
-        naive_store.record("teststadt", ind, d, v, entered_by="bench", source="Bench")
+        naive_store.record(Observation("teststadt", ind, d, v, entered_by="bench", source="Bench"))
     naive_sample_s = time.perf_counter() - t0
     naive_s = naive_sample_s * args.rows / sample
 

@@ -44,7 +44,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import polars as pl
 import yaml
@@ -62,7 +62,8 @@ Direction = Literal["hoeher_besser", "niedriger_besser"]
 Zeitrahmen = Literal["kurzfristig", "mittelfristig", "langfristig", "laufend"]
 Zeitbezug = Literal["stand", "jahr"]
 
-KINDS: tuple[str, ...] = ("anzahl", "anteil", "meilenstein", "qualitativ")
+# The indicator kinds, defined once (value rules per kind: workbench.observation.check_value).
+KINDS: tuple[str, ...] = get_args(Kind)
 DIRECTIONS: tuple[str, ...] = ("hoeher_besser", "niedriger_besser")
 ZEITRAHMEN_YEARS: dict[str, int | None] = {
     "kurzfristig": 1,

@@ -30,7 +30,7 @@ import math
 import random
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 import yaml
@@ -38,6 +38,7 @@ import yaml
 from workbench import catalogue as cat
 from workbench import paths
 from workbench.fsutil import atomic_write
+from workbench.observation import Observation
 
 SEED = 20250630
 SOURCE = "Beispieldaten (generiert, keine amtlichen Werte)"
@@ -260,41 +261,58 @@ def generate_examples(as_of: dt.date,
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def example_observations(as_of: dt.date,
+                         catalogues: dict[str, cat.Catalogue] | None = None) -> list[Observation]:
+    """:func:`generate_examples` as :class:`~workbench.observation.Observation` objects (the
+    store's input)."""
+    return [Observation(**row) for row in generate_examples(as_of, catalogues).to_dicts()]
+
+
 def load_examples_into(store: Any, as_of: dt.date) -> int:
     """Write the example rows through ``store.record_many`` (one transaction); return the
     number of new versions. Re-running with identical values writes nothing."""
-    rows = generate_examples(as_of).to_dicts()
-    return store.record_many(rows, skip_unchanged=True)
+    return store.record_many(example_observations(as_of), skip_unchanged=True)
+
+
+class StoredOrExamples(NamedTuple):
+    """What :func:`observations_for` found: the frame, and whether it is Beispieldaten."""
+
+    observations: pl.DataFrame  # OBSERVATION_SCHEMA of workbench.store
+    are_examples: bool  # True: generated Beispielwerte, no measured or official values
 
 
 def observations_for(traeger_id: str | None = None, as_of: dt.date | None = None,
                      store_path: Path | None = None, *,
-                     catalogue: cat.Catalogue | None = None) -> tuple[pl.DataFrame, bool]:
-    """Current observations from the store, or example data if the store has none.
+                     catalogue: cat.Catalogue | None = None,
+                     examples: bool = True) -> StoredOrExamples:
+    """Current observations from the store, else example data (the one place that decides).
 
-    Returns ``(observations, used_examples)``. When the store file does not exist or holds
-    no values for ``traeger_id``, a temporary store is filled with example data (the default
-    store is never created or modified here). ``catalogue``: generate examples from this
-    Träger's catalogue only (same values; other catalogues are not read, so a broken one
-    elsewhere does not matter).
+    Returns ``(observations, are_examples)``. When the store file does not exist or holds no
+    values for ``traeger_id``, a temporary store is filled with example data (the default
+    store is never created or modified here) and ``are_examples`` is True; every caller labels
+    such values as Beispieldaten. ``examples=False``: never examples, an empty frame instead.
+    ``catalogue``: generate examples from this Träger's catalogue only (same values; other
+    catalogues are not read, so a broken one elsewhere does not matter).
     """
-    from workbench.store import ObservationStore
+    from workbench.store import OBSERVATION_SCHEMA, ObservationStore
 
     as_of = as_of or dt.date.today()
     path = store_path or paths.store_path()
     if path.exists():
         current = ObservationStore(path).current(traeger_id)
-        if current.height:
-            return current, False
+        if current.height or not examples:
+            return StoredOrExamples(current, False)
+    if not examples:
+        return StoredOrExamples(pl.DataFrame(schema=OBSERVATION_SCHEMA), False)
     # The temporary store only lives for this call: nothing is left behind in /tmp.
     with tempfile.TemporaryDirectory(prefix="workbench-beispiel-") as tmp:
         store = ObservationStore(Path(tmp) / "beispiel.sqlite")
         try:
             if catalogue is not None and traeger_id == catalogue.traeger.id:
-                rows = generate_examples(as_of, {traeger_id: catalogue}).to_dicts()
-                store.record_many(rows, skip_unchanged=True)
+                store.record_many(example_observations(as_of, {traeger_id: catalogue}),
+                                  skip_unchanged=True)
             else:
                 load_examples_into(store, as_of)
-            return store.current(traeger_id), True
+            return StoredOrExamples(store.current(traeger_id), True)
         finally:
             store.close()

@@ -56,13 +56,15 @@ from workbench.exceptions import DataValidationError, Problem
 from workbench.formatting import fmt_date
 from workbench.fsutil import atomic_path
 from workbench.ids import check_traeger_id
-from workbench.store import (
+from workbench.observation import (
+    ImportRow,
     IndicatorSpec,
-    ObservationStore,
+    Observation,
     catalogue_specs,
     check_value,
-    default_user,
+    date_problem,
 )
+from workbench.store import ObservationStore, default_user
 
 # Canonical column names (as written in templates and exports).
 COL_TRAEGER = "Träger"
@@ -212,7 +214,8 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\
 
 def parse_date(text: str) -> dt.date | None:
     """``31.12.2025``, ``2025-12-31`` or an xlsx date or date-time cell (``2025-12-31
-    14:30:00``: the date counts). The range check is :func:`date_problem`.
+    14:30:00``: the date counts). The range check is
+    :func:`workbench.observation.date_problem`.
 
     Regexes instead of ``strptime``: 10x faster on a 20 000-row import.
     """
@@ -227,16 +230,6 @@ def parse_date(text: str) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:  # 31.02.2025
         return None
-
-
-def date_problem(day: dt.date) -> str | None:
-    """German expectation when ``day`` lies outside the sane range of
-    :class:`workbench.tabular.Limits` (01.01.1990 to the end of next year)."""
-    from workbench.tabular import LIMITS
-
-    if LIMITS.min_date <= day <= LIMITS.max_date():
-        return None
-    return f"ein Stichtag von {LIMITS.date_range_text()} (Tippfehler im Jahr?)"
 
 
 # "1.500": thousands or decimal point? Never guessed (1.234,5 and 1.234.567 are unambiguous).
@@ -300,7 +293,7 @@ class ParsedFile:
     """Rows ready for :meth:`ObservationStore.record_many` plus what was skipped or ignored."""
 
     path: Path
-    rows: list[dict[str, Any]]
+    rows: list[ImportRow]
     skipped_empty: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     sha256: str = ""
@@ -319,15 +312,41 @@ def read_observations(
 
     ``specs(traeger_id)`` returns the catalogue indicators (default: the catalogues in
     :func:`workbench.paths.catalogue_dir`); a Träger without catalogue is a problem.
+    Steps: :func:`_read_sheet` (file → text cells), :func:`_find_header` and
+    :func:`_map_columns` (header → column positions), then :class:`_RowParser` per row
+    (cells → :class:`~workbench.observation.ImportRow`, with the value rules of
+    :mod:`workbench.observation`).
     """
     path = Path(path)
-    specs = specs or catalogue_specs
-    problems: list[Problem] = []
+    sheet, raw = _read_sheet(path)
+    header = _map_columns(sheet, _find_header(sheet, path.name), path.name)
+    parser = _RowParser(path.name, sheet, header, specs or catalogue_specs,
+                        user or default_user())
+    rows = [row for row_no, cells in sheet.rows[header.index + 1:]
+            if (row := parser.parse(row_no, cells)) is not None]
+    problems = parser.problems
+    if not problems and not rows:
+        problems.append(_no_values_problem(path.name, parser.markers))
+    if problems:
+        raise DataValidationError(problems)
+    return ParsedFile(
+        path=path,
+        rows=rows,
+        skipped_empty=parser.skipped,
+        ignored_columns=header.ignored,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        markers=parser.markers,
+    )
+
+
+def _read_sheet(path: Path) -> tuple[_Sheet, bytes]:
+    """The file's rows as text cells and its bytes (CSV or xlsx, by content first)."""
+    from workbench import tabular
+
     name = path.name
     if not path.is_file():
         raise DataValidationError([Problem(name, None, None, None, "Datei existiert nicht")])
-    from workbench import tabular
-
+    problems: list[Problem] = []
     raw = tabular.read_limited(path)  # size limit checked before reading
     if raw.startswith(b"PK\x03\x04") or tabular.container_kind(raw[:8]) == "ole":
         sheet = _read_xlsx(path, problems)
@@ -341,35 +360,63 @@ def read_observations(
         sheet = _read_csv(path, problems)
     if sheet is None:
         raise DataValidationError(problems)
+    return sheet, raw
 
-    # Header: the first row naming at least two known columns (note rows may precede it).
-    header_at = None
+
+def _find_header(sheet: _Sheet, name: str) -> int:
+    """Index of the header: the first row naming at least two known columns (note rows may
+    precede it)."""
     for index, (_, cells) in enumerate(sheet.rows[:20]):
         hits = sum(1 for c in cells if c is not None and _norm(c) in _CANONICAL)
         if hits >= 2:
-            header_at = index
-            break
-    if header_at is None:
-        first_row, first_cells = next(
-            ((n, c) for n, c in sheet.rows if any(x is not None for x in c)), (1, [])
+            return index
+    first_row, first_cells = next(
+        ((n, c) for n, c in sheet.rows if any(x is not None for x in c)), (1, [])
+    )
+    found = ", ".join(c for c in first_cells if c) or "nichts"
+    raise DataValidationError([
+        Problem(
+            name,
+            first_row,
+            None,
+            found[:80],
+            "eine Kopfzeile mit den Spalten " + ", ".join(TEMPLATE_COLUMNS)
+            + " (Trennzeichen „;“)",
         )
-        found = ", ".join(c for c in first_cells if c) or "nichts"
-        problems.append(
-            Problem(
-                name,
-                first_row,
-                None,
-                found[:80],
-                "eine Kopfzeile mit den Spalten " + ", ".join(TEMPLATE_COLUMNS)
-                + " (Trennzeichen „;“)",
-            )
-        )
-        raise DataValidationError(problems)
+    ])
+
+
+@dataclass
+class _Header:
+    """The header row and where each known column is."""
+
+    index: int  # position in _Sheet.rows
+    row: int  # row number as the user sees it
+    cells: list[str | None]
+    columns: dict[str, int]  # canonical column name -> position
+    ignored: list[str]  # unknown column names, as written
+
+    def cell(self, cells: list[str | None], column: str) -> str | None:
+        """Text of ``column`` in a row (stripped), ``None`` when empty or absent."""
+        pos = self.columns.get(column)
+        if pos is None or pos >= len(cells):
+            return None
+        value = cells[pos]
+        if value is None:
+            return None
+        # An exported CSV prefixes formula-like text with ' (excel_safety); take it off again.
+        return unneutralise_cell(value.strip()).strip() or None
+
+
+def _map_columns(sheet: _Sheet, header_at: int, name: str) -> _Header:
+    """Header cells → canonical columns; duplicates, missing required columns and merged
+    header cells are problems."""
     header_row, header_cells = sheet.rows[header_at]
     if sheet.book is not None:
         merged = sheet.book.merged_problems(header_row + 1)
         if merged:
             raise DataValidationError(merged)
+    problems: list[Problem] = []
     columns: dict[str, int] = {}
     ignored: list[str] = []
     for pos, cell in enumerate(header_cells):
@@ -391,164 +438,203 @@ def read_observations(
             )
     if problems:
         raise DataValidationError(problems)
+    return _Header(header_at, header_row, header_cells, columns, ignored)
 
-    def cell(cells: list[str | None], column: str) -> str | None:
-        pos = columns.get(column)
-        if pos is None or pos >= len(cells):
-            return None
-        value = cells[pos]
-        if value is None:
-            return None
-        # An exported CSV prefixes formula-like text with ' (excel_safety); take it off again.
-        return unneutralise_cell(value.strip()).strip() or None
 
-    excel = sheet.kind == "xlsx"
-    rows: list[dict[str, Any]] = []
-    seen: dict[tuple[str, str, dt.date], int] = {}
-    skipped = 0
-    markers: list[tuple[int, str]] = []
-    numeric_cells = sheet.book.numeric if sheet.book is not None else None
-    value_pos = columns.get(COL_VALUE)
-    default_source = f"Import {name}"
-    importer = user or default_user()
-    known_traeger: dict[str, Any] = {}
-    for row_no, cells in sheet.rows[header_at + 1 :]:
+class _SkipRow(Exception):
+    """The row has a problem that makes checking its other cells pointless."""
+
+
+class _RowParser:
+    """Data rows → :class:`ImportRow`; collects every problem, the markers and the count of
+    untouched template rows across the file."""
+
+    def __init__(self, name: str, sheet: _Sheet, header: _Header,
+                 specs: Callable[[str], Any], importer: str) -> None:
+        self.name = name
+        self.header = header
+        self.specs = specs
+        self.importer = importer
+        self.default_source = f"Import {name}"
+        self.excel = sheet.kind == "xlsx"
+        self.numeric_cells = sheet.book.numeric if sheet.book is not None else None
+        self.problems: list[Problem] = []
+        self.markers: list[tuple[int, str]] = []
+        self.skipped = 0  # untouched template rows (neither value nor note)
+        self._known_traeger: dict[str, Any] = {}  # Träger id -> specs (None: no catalogue)
+        self._seen: dict[tuple[str, str, dt.date], int] = {}  # key -> first row
+
+    def _bad(self, row_no: int, column: str, value: str | None, expected: str) -> None:
+        self.problems.append(Problem(self.name, row_no, column, value, expected))
+
+    def parse(self, row_no: int, cells: list[str | None]) -> ImportRow | None:
+        """The row's observation, or ``None`` (empty, marker, or a problem was recorded)."""
         if all(c is None for c in cells):
-            continue
+            return None
+        cell = self.header.cell
         traeger = cell(cells, COL_TRAEGER) or ""
         indicator = cell(cells, COL_INDICATOR) or ""
         value_text = cell(cells, COL_VALUE)
         note = cell(cells, COL_NOTE)
         if value_text is None and note is None:
-            skipped += 1  # untouched template row
-            continue
-        before = len(problems)
+            self.skipped += 1  # untouched template row
+            return None
+        before = len(self.problems)
+        if not self._row_shape_ok(row_no, cells, value_text):
+            return None
+        try:
+            spec = self._spec(row_no, traeger, indicator)
+        except _SkipRow:
+            return None
+        period = self._period(row_no, cell(cells, COL_PERIOD))
+        value = self._value(row_no, value_text, spec)
+        self._plausible(row_no, spec, value, value_text, note)
+        example_text = (cell(cells, COL_EXAMPLE) or "nein").casefold()
+        if example_text not in _YES | _NO:
+            self._bad(row_no, COL_EXAMPLE, example_text, "ja oder nein")
+        self._once_per_key(row_no, traeger, indicator, period)
+        if len(self.problems) > before:
+            return None
+        source = cell(cells, COL_SOURCE)
+        return ImportRow(
+            Observation(
+                traeger,
+                indicator,
+                period,  # not None: no problem was recorded
+                value,
+                note,
+                source=source or self.default_source,
+                entered_by=cell(cells, COL_USER) or self.importer,
+                comment=cell(cells, COL_COMMENT) or "",
+                is_example=example_text in _YES,
+            ),
+            row=row_no,
+            source_given=source is not None,
+        )
+
+    def _row_shape_ok(self, row_no: int, cells: list[str | None],
+                      value_text: str | None) -> bool:
+        """False for a row with control characters (a problem), an official marker instead
+        of a value (recorded in ``markers``) or more cells than the header (a problem)."""
+        header_cells = self.header.cells
         for pos, raw_cell in enumerate(cells):
             if raw_cell is not None and _CONTROL_CHARS.search(raw_cell):
-                problems.append(Problem(
-                    name, row_no, header_cells[pos] if pos < len(header_cells) else None,
+                self.problems.append(Problem(
+                    self.name, row_no, header_cells[pos] if pos < len(header_cells) else None,
                     raw_cell[:60], "Text ohne Steuerzeichen (z. B. Escape-Sequenzen)"))
-                break
-        if len(problems) > before:
-            continue
+                return False
         if value_text is not None and value_text.lower() in MARKERS:
-            markers.append((row_no, value_text.lower()))
-            continue
+            self.markers.append((row_no, value_text.lower()))
+            return False
         extra = [c for c in cells[len(header_cells):] if c is not None]
         if extra:
-            problems.append(Problem(
-                name, row_no, None, ";".join(extra),
+            self.problems.append(Problem(
+                self.name, row_no, None, ";".join(extra),
                 f"höchstens {len(header_cells)} Spalten wie die Kopfzeile (Semikolon im Text? "
                 "Text dann in Anführungszeichen setzen)",
             ))
-            continue
+            return False
+        return True
 
-        def bad(column: str, value: str | None, expected: str, row_no: int = row_no) -> None:
-            problems.append(Problem(name, row_no, column, value, expected))
-
-        spec: IndicatorSpec | None = None
+    def _spec(self, row_no: int, traeger: str, indicator: str) -> IndicatorSpec | None:
+        """The catalogue entry of the row's indicator (``None`` with a problem recorded);
+        :class:`_SkipRow` when the Träger's catalogue cannot be read."""
         if not traeger:
-            bad(COL_TRAEGER, "", "Kennung eines Trägers (z. B. „sachsenheim“)")
-        else:
-            if traeger not in known_traeger:
-                try:
-                    known_traeger[traeger] = specs(traeger)
-                except Exception as exc:  # noqa: BLE001 - a broken catalogue is reported
-                    known_traeger[traeger] = None
-                    bad(COL_TRAEGER, traeger, f"gültiger Maßnahmenkatalog ({exc})")
-                    continue
-            traeger_specs = known_traeger[traeger]
-            if traeger_specs is None:
-                from workbench import catalogue
+            self._bad(row_no, COL_TRAEGER, "", "Kennung eines Trägers (z. B. „sachsenheim“)")
+            return None
+        if traeger not in self._known_traeger:
+            try:
+                self._known_traeger[traeger] = self.specs(traeger)
+            except Exception as exc:  # noqa: BLE001 - a broken catalogue is reported
+                self._known_traeger[traeger] = None
+                self._bad(row_no, COL_TRAEGER, traeger, f"gültiger Maßnahmenkatalog ({exc})")
+                raise _SkipRow from None
+        traeger_specs = self._known_traeger[traeger]
+        if traeger_specs is None:
+            from workbench import catalogue
 
-                have = ", ".join(catalogue.list_traeger()) or "keine"
-                bad(COL_TRAEGER, traeger, f"ein Träger mit Maßnahmenkatalog (vorhanden: {have})")
-            elif not indicator:
-                bad(COL_INDICATOR, "", "eine Indikator-ID aus dem Katalog")
-            else:
-                spec = traeger_specs.get(indicator)
-                if spec is None:
-                    bad(COL_INDICATOR, indicator, f"eine Indikator-ID aus dem Katalog von "
-                        f"„{traeger}“")
-        period_text = cell(cells, COL_PERIOD)
+            have = ", ".join(catalogue.list_traeger()) or "keine"
+            self._bad(row_no, COL_TRAEGER, traeger,
+                      f"ein Träger mit Maßnahmenkatalog (vorhanden: {have})")
+            return None
+        if not indicator:
+            self._bad(row_no, COL_INDICATOR, "", "eine Indikator-ID aus dem Katalog")
+            return None
+        spec = traeger_specs.get(indicator)
+        if spec is None:
+            self._bad(row_no, COL_INDICATOR, indicator,
+                      f"eine Indikator-ID aus dem Katalog von „{traeger}“")
+        return spec
+
+    def _period(self, row_no: int, period_text: str | None) -> dt.date | None:
+        """„Stichtag“ → date within the plausible range, else ``None`` with a problem."""
         period = parse_date(period_text) if period_text else None
         if period is None:
-            bad(COL_PERIOD, period_text or "", "ein Datum wie 31.12.2025 oder 2025-12-31")
+            self._bad(row_no, COL_PERIOD, period_text or "",
+                      "ein Datum wie 31.12.2025 oder 2025-12-31")
         elif (out_of_range := date_problem(period)) is not None:
-            bad(COL_PERIOD, period_text or "", out_of_range)
+            self._bad(row_no, COL_PERIOD, period_text or "", out_of_range)
             period = None
+        return period
 
-        value: float | None = None
-        if value_text is not None:
-            lowered = value_text.casefold()
-            if spec is not None and spec.kind == "meilenstein" and lowered in _YES | _NO:
-                value = 1.0 if lowered in _YES else 0.0
-            elif (unclear := value_problem(
-                value_text,
-                numeric_cell=excel and numeric_cells is not None and value_pos is not None
-                and (row_no, value_pos + 1) in numeric_cells,
-            )) is not None:
-                bad(COL_VALUE, value_text, unclear)
-            else:
-                value = parse_number(value_text, excel=excel)
-                if value is None:
-                    bad(COL_VALUE, value_text,
-                        "ja oder nein (bzw. 1 oder 0)" if spec is not None
-                        and spec.kind == "meilenstein"
-                        else "eine Zahl (z. B. 12 oder 12,5; Dezimalkomma)")
-        if spec is not None and (value is not None or value_text is None):
-            expected = check_value(spec, value, note)
-            if expected:
-                bad(COL_NOTE if spec.kind == "qualitativ" else COL_VALUE,
-                    note if spec.kind == "qualitativ" else value_text, expected)
+    def _value(self, row_no: int, value_text: str | None,
+               spec: IndicatorSpec | None) -> float | None:
+        """„Wert“ → number (milestones also ja/nein); ambiguous or unreadable text is a
+        problem, never guessed."""
+        if value_text is None:
+            return None
+        milestone = spec is not None and spec.kind == "meilenstein"
+        lowered = value_text.casefold()
+        if milestone and lowered in _YES | _NO:
+            return 1.0 if lowered in _YES else 0.0
+        value_pos = self.header.columns.get(COL_VALUE)
+        numeric_cell = (self.excel and self.numeric_cells is not None and value_pos is not None
+                        and (row_no, value_pos + 1) in self.numeric_cells)
+        unclear = value_problem(value_text, numeric_cell=numeric_cell)
+        if unclear is not None:
+            self._bad(row_no, COL_VALUE, value_text, unclear)
+            return None
+        value = parse_number(value_text, excel=self.excel)
+        if value is None:
+            self._bad(row_no, COL_VALUE, value_text,
+                      "ja oder nein (bzw. 1 oder 0)" if milestone
+                      else "eine Zahl (z. B. 12 oder 12,5; Dezimalkomma)")
+        return value
 
-        example_text = (cell(cells, COL_EXAMPLE) or "nein").casefold()
-        if example_text not in _YES | _NO:
-            bad(COL_EXAMPLE, example_text, "ja oder nein")
+    def _plausible(self, row_no: int, spec: IndicatorSpec | None, value: float | None,
+                   value_text: str | None, note: str | None) -> None:
+        """The value fits the indicator's kind (:func:`workbench.observation.check_value`);
+        not checked again when the text was already refused as a number."""
+        if spec is None or (value is None and value_text is not None):
+            return
+        expected = check_value(spec, value, note)
+        if expected:
+            qualitative = spec.kind == "qualitativ"
+            self._bad(row_no, COL_NOTE if qualitative else COL_VALUE,
+                      note if qualitative else value_text, expected)
 
-        if period is not None and traeger and indicator:
-            key = (traeger, indicator, period)
-            if key in seen:
-                bad(COL_INDICATOR, indicator, f"jeden Indikator je Stichtag nur einmal (schon in "
-                    f"Zeile {seen[key]})")
-            else:
-                seen[key] = row_no
-        if len(problems) > before:
-            continue
-        rows.append(
-            {
-                "traeger_id": traeger,
-                "indicator_id": indicator,
-                "period": period,
-                "value": value,
-                "note": note,
-                "source": cell(cells, COL_SOURCE) or default_source,
-                "source_given": cell(cells, COL_SOURCE) is not None,
-                "entered_by": cell(cells, COL_USER) or importer,
-                "comment": cell(cells, COL_COMMENT) or "",
-                "is_example": example_text in _YES,
-            }
-        )
-    if not problems and not rows:
-        marker_text = (
-            " – Kennzeichen statt Werten: " + ", ".join(
-                f"Zeile {r}: „{m}“ ({MARKERS[m]})" for r, m in markers[:5])
-            if markers else ""
-        )
-        problems.append(
-            Problem(name, None, COL_VALUE, None, "mindestens eine Zeile mit Wert oder Notiz "
-                    "(die Datei enthält keine Messwerte)" + marker_text)
-        )
-    if problems:
-        raise DataValidationError(problems)
-    return ParsedFile(
-        path=path,
-        rows=rows,
-        skipped_empty=skipped,
-        ignored_columns=ignored,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        markers=markers,
+    def _once_per_key(self, row_no: int, traeger: str, indicator: str,
+                      period: dt.date | None) -> None:
+        """Each Träger × indicator × Stichtag at most once per file."""
+        if period is None or not traeger or not indicator:
+            return
+        key = (traeger, indicator, period)
+        if key in self._seen:
+            self._bad(row_no, COL_INDICATOR, indicator, f"jeden Indikator je Stichtag nur "
+                      f"einmal (schon in Zeile {self._seen[key]})")
+        else:
+            self._seen[key] = row_no
+
+
+def _no_values_problem(name: str, markers: list[tuple[int, str]]) -> Problem:
+    """The problem of a file without a single value (markers listed when that is why)."""
+    marker_text = (
+        " – Kennzeichen statt Werten: " + ", ".join(
+            f"Zeile {r}: „{m}“ ({MARKERS[m]})" for r, m in markers[:5])
+        if markers else ""
     )
+    return Problem(name, None, COL_VALUE, None, "mindestens eine Zeile mit Wert oder Notiz "
+                   "(die Datei enthält keine Messwerte)" + marker_text)
 
 
 @dataclass

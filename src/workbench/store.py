@@ -37,31 +37,34 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import polars as pl
 
 from workbench import paths
-from workbench.cache import input_keyed_cache
 from workbench.exceptions import DataValidationError, Problem
 from workbench.fsutil import atomic_path
+from workbench.observation import (
+    ImportRow,
+    IndicatorSpec,
+    Observation,
+    SpecProvider,
+    catalogue_specs,
+    fmt_value,
+    indicator_problem,
+    observation_problems,
+)
 from workbench.settings import Settings
 
 __all__ = [
     "ASSESSMENT_SCHEMA",
-    "KINDS",
     "MIGRATIONS",
     "OBSERVATION_SCHEMA",
     "RATINGS",
     "SCHEMA_VERSION",
     "TARGET_SCHEMA",
-    "IndicatorSpec",
     "ObservationStore",
-    "catalogue_specs",
-    "check_value",
 ]
 
 # Column order and dtypes of every frame the store returns (docs/ARCHITECTURE.md).
@@ -78,8 +81,6 @@ OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
     "comment": pl.String(),
     "is_example": pl.Boolean(),
 }
-
-KINDS = ("anzahl", "anteil", "meilenstein", "qualitativ")
 
 _IMMUTABLE_MSG = (
     "Messwerte sind unveränderlich: Korrekturen werden als neue Version erfasst, "
@@ -268,91 +269,6 @@ def _close_own_connections(open_conns: list[tuple[int, sqlite3.Connection]]) -> 
 
 
 MAX_RETRIES = 5
-
-
-# --------------------------------------------------------------------------------------------
-# Catalogue-based validation
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndicatorSpec:
-    """What the store needs to know about an indicator to check a value."""
-
-    indicator_id: str
-    kind: str  # one of KINDS
-    indicator: str = ""
-    unit: str = ""
-
-
-SpecProvider = Callable[[str], Mapping[str, IndicatorSpec] | None]
-
-
-def catalogue_specs(traeger_id: str) -> Mapping[str, IndicatorSpec] | None:
-    """Indicators of ``traeger_id`` from :mod:`workbench.catalogue`; ``None`` without catalogue.
-
-    ``None`` means "no catalogue for this Träger" (values are then not checked against one).
-    Cached on the catalogue file's mtime and size, so an edited catalogue applies at once,
-    also in a long-running dashboard.
-    """
-    try:
-        from workbench import catalogue
-    except ImportError:  # catalogue layer not installed: nothing to validate against
-        return None
-    path = catalogue.catalogue_path(traeger_id)
-    try:
-        path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return _catalogue_specs(traeger_id, path)
-
-
-@input_keyed_cache(lambda traeger_id, path: [path], maxsize=64)
-def _catalogue_specs(traeger_id: str, path: Path) -> Mapping[str, IndicatorSpec]:
-    from workbench import catalogue
-
-    frame = catalogue.indicators_frame(catalogue.load_catalogue(traeger_id))
-    return MappingProxyType({
-        row["indicator_id"]: IndicatorSpec(
-            indicator_id=row["indicator_id"],
-            kind=row["kind"],
-            indicator=row.get("indicator") or "",
-            unit=row.get("unit") or "",
-        )
-        for row in frame.iter_rows(named=True)
-    })
-
-
-def _fmt_value(value: float | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace(".", ",")
-
-
-def check_value(spec: IndicatorSpec, value: float | None, note: str | None) -> str | None:
-    """Return a German description of what was expected, or ``None`` when the value fits."""
-    has_note = note is not None and note.strip() != ""
-    if value is not None and not math.isfinite(value):
-        return "eine endliche Zahl"
-    if spec.kind == "anzahl":
-        if value is None:
-            return "eine Anzahl (ganze Zahl ≥ 0)"
-        if value < 0 or not float(value).is_integer():
-            return "eine Anzahl (ganze Zahl ≥ 0)"
-    elif spec.kind == "anteil":
-        if value is None or not 0 <= value <= 100:
-            return "einen Anteil in Prozent zwischen 0 und 100"
-    elif spec.kind == "meilenstein":
-        if value not in (0, 1):
-            return "einen Meilenstein: 1/ja (erreicht) oder 0/nein (nicht erreicht)"
-    elif spec.kind == "qualitativ":
-        if not has_note:
-            return "eine Notiz (qualitativer Indikator: Beschreibung in „Notiz“)"
-    else:
-        return f"bekannte Indikatorart ({', '.join(KINDS)}), gefunden „{spec.kind}“"
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,38 +472,20 @@ class ObservationStore:
 
     def check(
         self,
-        row: Mapping[str, Any],
+        observation: Observation,
         _specs: dict[str, Mapping[str, IndicatorSpec] | None] | None = None,
     ) -> list[Problem]:
-        """German problems with one row (the keyword arguments of :meth:`record`).
+        """German problems with one observation: its fields
+        (:func:`workbench.observation.observation_problems`), then, with ``validate``, the
+        Träger's catalogue (:func:`workbench.observation.indicator_problem`).
 
         ``_specs`` memoises catalogue look-ups across the rows of one :meth:`record_many`.
         """
         where = self.path.name
-        problems: list[Problem] = []
-        traeger_id = row.get("traeger_id") or ""
-        indicator_id = row.get("indicator_id") or ""
-        value = row.get("value")
-        note = row.get("note")
-        for key, label in (
-            ("traeger_id", "Träger"),
-            ("indicator_id", "Indikator-ID"),
-            ("entered_by", "Erfasst von"),
-            ("source", "Quelle"),
-        ):
-            if not str(row.get(key) or "").strip():
-                problems.append(Problem(where, None, label, "", "nicht leer"))
-        if not isinstance(row.get("period"), dt.date) or isinstance(row.get("period"), dt.datetime):
-            problems.append(
-                Problem(where, None, "Stichtag", str(row.get("period")), "ein Datum (date)")
-            )
-        if value is None and not (note or "").strip():
-            problems.append(Problem(where, None, "Wert", "", "ein Wert oder eine Notiz"))
-        if value is not None and (not isinstance(value, numbers.Real) or isinstance(value, bool)):
-            problems.append(Problem(where, None, "Wert", repr(value), "eine Zahl"))
-            return problems
+        problems = observation_problems(observation, where)
         if problems or not self.validate:
             return problems
+        traeger_id = observation.traeger_id or ""
         if _specs is None:
             specs = self.specs(traeger_id)
         else:
@@ -596,97 +494,59 @@ class ObservationStore:
             specs = _specs[traeger_id]
         if specs is None:
             return problems
-        spec = specs.get(indicator_id)
-        if spec is None:
-            problems.append(
-                Problem(
-                    where,
-                    None,
-                    "Indikator-ID",
-                    indicator_id,
-                    f"eine Indikator-ID aus dem Katalog von „{traeger_id}“",
-                )
-            )
-            return problems
-        expected = check_value(spec, None if value is None else float(value), note)
-        if expected:
-            problems.append(
-                Problem(where, None, "Wert", _fmt_value(value) or (note or ""), expected)
-            )
-        return problems
+        problem = indicator_problem(observation, specs, where)
+        return [problem] if problem is not None else []
 
     # -- writing -----------------------------------------------------------------------------
 
-    def record(
-        self,
-        traeger_id: str,
-        indicator_id: str,
-        period: dt.date,
-        value: float | None,
-        note: str | None = None,
-        *,
-        entered_by: str,
-        source: str,
-        comment: str = "",
-        is_example: bool = False,
-    ) -> int:
+    def record(self, observation: Observation) -> int:
         """Store one value; return its version (1 for a new value, 2+ for a correction).
 
         Every call creates a new version, also when the value equals the current one (an
         explicit entry is an audited act). Raises :class:`DataValidationError` (German) when the
-        value does not fit the catalogue.
+        value does not fit the catalogue, or when example data would supersede a real value.
         """
-        row = {
-            "traeger_id": traeger_id,
-            "indicator_id": indicator_id,
-            "period": period,
-            "value": value,
-            "note": note,
-            "entered_by": entered_by,
-            "source": source,
-            "comment": comment,
-            "is_example": is_example,
-        }
-        problems = self.check(row)
+        problems = self.check(observation)
         if problems:
             raise DataValidationError(problems)
+        obs = observation
 
         def write(conn: sqlite3.Connection) -> int:
-            if is_example and self._has_real(conn, row):
+            if obs.is_example and self._has_real(conn, obs):
                 raise DataValidationError([Problem(
                     self.path.name, None, "Beispieldaten", "ja",
-                    f"keine Beispieldaten für „{indicator_id}“ zum {period:%d.%m.%Y}: dafür "
-                    "gibt es schon einen echten Wert (Beispieldaten überschreiben keine echten "
-                    "Werte)",
+                    f"keine Beispieldaten für „{obs.indicator_id}“ zum {obs.period:%d.%m.%Y}: "
+                    "dafür gibt es schon einen echten Wert (Beispieldaten überschreiben keine "
+                    "echten Werte)",
                 )])
-            return self._insert(conn, row, _ts_text(utc_now()), None)
+            return self._insert(conn, obs, _ts_text(utc_now()), None)
 
         return self._write(write)
 
     def record_many(
         self,
-        rows: Iterable[Mapping[str, Any]],
+        observations: Iterable[Observation | ImportRow],
         *,
         skip_unchanged: bool = False,
         batch: Mapping[str, Any] | None = None,
     ) -> int:
         """Store many values in ONE transaction (all or nothing); return versions written.
 
-        ``rows`` are dicts with the arguments of :meth:`record`. With ``skip_unchanged`` a row
-        whose value, note, source and example flag equal the current version is not stored again
-        (idempotent re-import); a row with ``source_given=False`` (source defaulted to the file
-        name) is compared without its source. ``batch`` (``entered_by``, ``file_name``,
+        ``observations``: :class:`Observation` objects, or :class:`ImportRow` objects from a
+        file import. With ``skip_unchanged`` an observation whose value, note, source and
+        example flag equal the current version is not stored again (idempotent re-import); an
+        import row whose source was defaulted to the file name (``source_given=False``) is
+        compared without its source. ``batch`` (``entered_by``, ``file_name``,
         ``file_sha256``) records an ``import_batch`` row linked to the new versions. Example
-        rows (``is_example``) for a key that already has a real value are skipped.
+        observations (``is_example``) for a key that already has a real value are skipped.
+        Problems are numbered by position in ``observations`` (1-based).
         """
-        rows = [dict(r) for r in rows]
+        rows = [r if isinstance(r, ImportRow) else ImportRow(r, index)
+                for index, r in enumerate(observations, start=1)]
         problems: list[Problem] = []
         specs: dict[str, Mapping[str, IndicatorSpec] | None] = {}
         for index, row in enumerate(rows, start=1):
-            row.setdefault("note", None)
-            row.setdefault("comment", "")
-            row.setdefault("is_example", False)
-            for p in self.check(row, specs):
+            for p in self.check(row.observation, specs):
                 problems.append(Problem(p.file, index, p.column, p.value, p.expected))
         if problems:
             raise DataValidationError(problems)
@@ -698,7 +558,8 @@ class ObservationStore:
                 todo = [r for r in rows if not self._unchanged(conn, r)]
             # Example data never supersedes a real value (loading Beispieldaten into a store
             # that already holds real values must not hide them).
-            todo = [r for r in todo if not (r.get("is_example") and self._has_real(conn, r))]
+            todo = [r for r in todo
+                    if not (r.observation.is_example and self._has_real(conn, r.observation))]
             batch_id = None
             if batch is not None:
                 batch_id = conn.execute(
@@ -714,44 +575,45 @@ class ObservationStore:
                     ),
                 ).lastrowid
             for row in todo:
-                self._insert(conn, row, now, batch_id)
+                self._insert(conn, row.observation, now, batch_id)
             return len(todo)
 
         return self._write(write)
 
     @staticmethod
-    def _has_real(conn: sqlite3.Connection, row: Mapping[str, Any]) -> bool:
+    def _has_real(conn: sqlite3.Connection, obs: Observation) -> bool:
         return conn.execute(
             "SELECT 1 FROM observation WHERE traeger_id = ? AND indicator_id = ? AND period = ?"
             " AND is_example = 0 LIMIT 1",
-            (row["traeger_id"], row["indicator_id"], row["period"].isoformat()),
+            (obs.traeger_id, obs.indicator_id, obs.period.isoformat()),
         ).fetchone() is not None
 
     @staticmethod
-    def _unchanged(conn: sqlite3.Connection, row: Mapping[str, Any]) -> bool:
+    def _unchanged(conn: sqlite3.Connection, row: ImportRow) -> bool:
+        obs = row.observation
         latest = conn.execute(
             "SELECT value, note, source, is_example FROM observation"
             " WHERE traeger_id = ? AND indicator_id = ? AND period = ?"
             " ORDER BY version DESC LIMIT 1",
-            (row["traeger_id"], row["indicator_id"], row["period"].isoformat()),
+            (obs.traeger_id, obs.indicator_id, obs.period.isoformat()),
         ).fetchone()
         if latest is None:
             return False
-        value = None if row["value"] is None else float(row["value"])
-        note = row.get("note") or None
+        value = None if obs.value is None else float(obs.value)
+        note = obs.note or None
         return (
             latest[0] == value
             and (latest[1] or None) == note
             # A source filled in by default (the import file name) is no reason for a version.
-            and (latest[2] == row["source"] or not row.get("source_given", True))
-            and bool(latest[3]) == bool(row.get("is_example"))
+            and (latest[2] == obs.source or not row.source_given)
+            and bool(latest[3]) == bool(obs.is_example)
         )
 
     @staticmethod
     def _insert(
-        conn: sqlite3.Connection, row: Mapping[str, Any], now: str, batch_id: int | None
+        conn: sqlite3.Connection, obs: Observation, now: str, batch_id: int | None
     ) -> int:
-        key = (row["traeger_id"], row["indicator_id"], row["period"].isoformat())
+        key = (obs.traeger_id, obs.indicator_id, obs.period.isoformat())
         # The version is read and written inside the same IMMEDIATE transaction, so no other
         # writer can slip in between; UNIQUE + the contiguity trigger back this up.
         (version,) = conn.execute(
@@ -763,13 +625,13 @@ class ObservationStore:
             "  ?6, ?7, ?8, ?9, ?10, ?11) RETURNING version",
             (
                 *key,
-                None if row["value"] is None else float(row["value"]),
-                row.get("note") or None,
-                row["entered_by"],
+                None if obs.value is None else float(obs.value),
+                obs.note or None,
+                obs.entered_by,
                 now,
-                row["source"],
-                row.get("comment") or "",
-                1 if row.get("is_example") else 0,
+                obs.source,
+                obs.comment or "",
+                1 if obs.is_example else 0,
                 batch_id,
             ),
         ).fetchone()
@@ -901,14 +763,14 @@ class ObservationStore:
             return problems
         if spec.kind not in ("anzahl", "anteil"):
             problems.append(Problem(
-                where, None, "Zielwert", _fmt_value(value),
+                where, None, "Zielwert", fmt_value(value),
                 "einen Indikator der Art Anzahl oder Anteil (Meilensteine haben „erledigt“ als "
                 "Ziel, qualitative Indikatoren werden bewertet)"))
         elif spec.kind == "anzahl" and (value < 0 or not value.is_integer()):
-            problems.append(Problem(where, None, "Zielwert", _fmt_value(value),
+            problems.append(Problem(where, None, "Zielwert", fmt_value(value),
                                     "eine Anzahl (ganze Zahl ≥ 0)"))
         elif spec.kind == "anteil" and not 0 <= value <= 100:
-            problems.append(Problem(where, None, "Zielwert", _fmt_value(value),
+            problems.append(Problem(where, None, "Zielwert", fmt_value(value),
                                     "einen Anteil in Prozent zwischen 0 und 100"))
         return problems
 

@@ -19,6 +19,7 @@ from workbench.excel_safety import (
     neutralise_frame,
     unneutralise_cell,
 )
+from workbench.observation import Observation
 from workbench.observations_io import export_observations, import_observations
 from workbench.store import ObservationStore
 
@@ -64,8 +65,8 @@ def test_neutralise_and_unneutralise_are_inverse():
 def test_hostile_cells_neutralised_in_csv_and_reimported_exactly(tmp_path):
     store = ObservationStore(tmp_path / "a.sqlite")
     for i, text in enumerate(HOSTILE):
-        store.record("teststadt", "erfahrungen", dt.date(2010 + i, 12, 31), None, note=text,
-                     entered_by="Test", source=f"Quelle {i}", comment=text)
+        store.record(Observation("teststadt", "erfahrungen", dt.date(2010 + i, 12, 31), None,
+                                 note=text, entered_by="Test", source=f"Quelle {i}", comment=text))
     out = export_observations(tmp_path / "export.csv", store)
     rows = _read_csv(out)
     by_period = {r["Stichtag"]: r for r in rows}
@@ -94,8 +95,8 @@ def test_hostile_cells_neutralised_in_csv_and_reimported_exactly(tmp_path):
 
 def test_negative_numbers_stay_numbers(tmp_path):
     store = ObservationStore(tmp_path / "n.sqlite", validate=False)
-    store.record("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), -3.5, entered_by="T",
-                 source="-Quelle")
+    store.record(Observation("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), -3.5,
+                             entered_by="T", source="-Quelle"))
     row = _read_csv(export_observations(tmp_path / "n.csv", store))[0]
     assert row["Wert"] == "-3,5"  # a number, not prefixed
     assert row["Quelle"] == "'-Quelle"  # text starting with "-" is neutralised
@@ -105,8 +106,8 @@ def test_negative_numbers_stay_numbers(tmp_path):
 def test_long_note_is_cut_in_xlsx_with_note_and_console_warning(tmp_path):
     store = ObservationStore(tmp_path / "l.sqlite")
     long_note = "x" * 100_000
-    store.record("teststadt", "erfahrungen", dt.date(2025, 12, 31), None, note=long_note,
-                 entered_by="Test", source="Bericht")
+    store.record(Observation("teststadt", "erfahrungen", dt.date(2025, 12, 31), None,
+                             note=long_note, entered_by="Test", source="Bericht"))
     notices: list[str] = []
     out = export_observations(tmp_path / "l.xlsx", store, notices=notices)
     reader = fastexcel.read_excel(out)
@@ -140,8 +141,8 @@ def test_cli_export_warns_about_the_cut(tmp_path):
 
     db = tmp_path / "c.sqlite"
     store = ObservationStore(db)
-    store.record("teststadt", "erfahrungen", dt.date(2025, 12, 31), None, note="y" * 40_000,
-                 entered_by="Test", source="Bericht")
+    store.record(Observation("teststadt", "erfahrungen", dt.date(2025, 12, 31), None,
+                             note="y" * 40_000, entered_by="Test", source="Bericht"))
     store.close()
     result = CliRunner().invoke(main, ["export-observations", "--out",
                                        str(tmp_path / "c.xlsx"), "--db", str(db)])

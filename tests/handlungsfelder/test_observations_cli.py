@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import main
+from workbench.observation import Observation
 from workbench.store import ObservationStore
 
 CATALOGUES = Path(__file__).parent / "data" / "store_catalogues"
@@ -85,10 +86,10 @@ def test_real_process_no_traceback(env):
 
 def test_export_xlsx_and_csv(env):
     store = ObservationStore()
-    store.record("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), 4, entered_by="a",
-                 source="Bericht")
-    store.record("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), 5, entered_by="a",
-                 source="Bericht", comment="Korrektur")
+    store.record(Observation("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), 4, entered_by="a",
+                             source="Bericht"))
+    store.record(Observation("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), 5, entered_by="a",
+                             source="Bericht", comment="Korrektur"))
     xlsx = run("export-observations", "--out", str(env / "out.xlsx"))
     assert xlsx.exit_code == 0, xlsx.output
     assert "1 aktuelle Werte exportiert" in xlsx.stdout

@@ -13,6 +13,7 @@ import xlsxwriter
 
 from workbench import catalogue, observations_io
 from workbench.exceptions import DataValidationError
+from workbench.observation import Observation
 from workbench.observations_io import (
     TEMPLATE_COLUMNS,
     export_observations,
@@ -133,8 +134,8 @@ def bad_line(kind: str, day: int = 1) -> str:
 def test_each_bad_row_kind_is_reported_and_nothing_stored(store, tmp_path, kind):
     _, column, expected = BAD_ROWS[kind]
     line = bad_line(kind)
-    store.record("teststadt", "anzahl-kurse", dt.date(2020, 12, 31), 1, entered_by="a",
-                 source="vorher")
+    store.record(Observation("teststadt", "anzahl-kurse", dt.date(2020, 12, 31), 1, entered_by="a",
+                             source="vorher"))
     before = store.history()
     path = write_csv(tmp_path / "bad.csv", [GOOD[0], GOOD[1], line, GOOD[2]])
     with pytest.raises(DataValidationError) as err:
@@ -200,7 +201,7 @@ def test_encodings_and_tab_separator(store, tmp_path):
     assert len(read_observations(cp1252).rows) == 1
     tab = tmp_path / "unicode.txt"
     tab.write_bytes(("\r\n".join(line.replace(";", "\t") for line in GOOD[:3])).encode("utf-16"))
-    assert [r["value"] for r in read_observations(tab).rows] == [1234.0, 12.5]
+    assert [r.observation.value for r in read_observations(tab).rows] == [1234.0, 12.5]
 
 
 def test_xlsx_import_with_note_rows_typed_cells_and_excel_row_numbers(store, tmp_path):
@@ -248,14 +249,14 @@ def test_not_an_excel_file(store, tmp_path):
 
 
 def _fill(store: ObservationStore) -> None:
-    store.record("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), 3, entered_by="a",
-                 source="Bericht")
-    store.record("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), 4, entered_by="b",
-                 source="Bericht", comment="korrigiert")
-    store.record("teststadt", "anteil-a2", dt.date(2025, 12, 31), 12.5, entered_by="Beispiel",
-                 source="Beispieldaten", is_example=True)
-    store.record("teststadt", "erfahrungen", dt.date(2025, 12, 31), None, "gut; sehr gut",
-                 entered_by="a", source="Protokoll")
+    store.record(Observation("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), 3, entered_by="a",
+                             source="Bericht"))
+    store.record(Observation("teststadt", "anzahl-kurse", dt.date(2025, 12, 31), 4, entered_by="b",
+                             source="Bericht", comment="korrigiert"))
+    store.record(Observation("teststadt", "anteil-a2", dt.date(2025, 12, 31), 12.5,
+                             entered_by="Beispiel", source="Beispieldaten", is_example=True))
+    store.record(Observation("teststadt", "erfahrungen", dt.date(2025, 12, 31), None,
+                             "gut; sehr gut", entered_by="a", source="Protokoll"))
 
 
 def test_export_xlsx_sheets_note_and_roundtrip(store, tmp_path):

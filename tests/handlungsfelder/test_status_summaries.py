@@ -16,6 +16,7 @@ from workbench import catalogue as cat
 from workbench import progress as pr
 from workbench.exceptions import DataValidationError
 from workbench.figures import STATUS_COLOURS, STATUS_PATTERNS
+from workbench.observation import Observation
 from workbench.store import ObservationStore
 
 D = dt.date
@@ -49,9 +50,9 @@ def row(p: pl.DataFrame, indicator_id: str) -> dict:
 # -- roll-ups count everything -------------------------------------------------------------
 
 def test_sachsenheim_rollup_counts_all_indicators(store):
-    store.record("sachsenheim", COUNT, D(2025, 12, 31), 4, entered_by="t", source="q")
-    store.record("sachsenheim", "rahmenkonzept-sprachkurse", D(2025, 12, 31), 1,
-                 entered_by="t", source="q")
+    store.record(Observation("sachsenheim", COUNT, D(2025, 12, 31), 4, entered_by="t", source="q"))
+    store.record(Observation("sachsenheim", "rahmenkonzept-sprachkurse", D(2025, 12, 31), 1,
+                             entered_by="t", source="q"))
     p = progress_of(store)
     hf = pr.rollup_handlungsfelder(p)
     assert hf["n_indicators"].sum() == p.height == 32
@@ -115,7 +116,7 @@ def test_assessment_validation_is_german_and_tied_to_fields(store):
 # -- Zielwerte ------------------------------------------------------------------------------
 
 def test_target_set_in_store_drives_progress_with_note(store):
-    store.record("sachsenheim", COUNT, D(2025, 12, 31), 4, entered_by="t", source="q")
+    store.record(Observation("sachsenheim", COUNT, D(2025, 12, 31), 4, entered_by="t", source="q"))
     assert row(progress_of(store), COUNT)["status"] == "ohne Zielwert"
     assert store.set_target("sachsenheim", COUNT, 8, set_by="K. Koordi",
                             comment="Gemeinderatsbeschluss") == 1
@@ -179,19 +180,21 @@ def test_new_tables_refuse_update_and_delete(store):
 # -- trend of counts without target ---------------------------------------------------------
 
 def test_trend_direction_in_words_for_count_without_target(store):
-    store.record("sachsenheim", COUNT, D(2024, 12, 31), 12, entered_by="t", source="q")
-    store.record("sachsenheim", COUNT, D(2025, 12, 31), 15, entered_by="t", source="q")
+    store.record(Observation("sachsenheim", COUNT, D(2024, 12, 31), 12, entered_by="t", source="q"))
+    store.record(Observation("sachsenheim", COUNT, D(2025, 12, 31), 15, entered_by="t", source="q"))
     r = row(progress_of(store), COUNT)
     assert (r["status"], r["trend"]) == ("ohne Zielwert", "gestiegen")
     assert r["trend_text"] == "↑ gestiegen: 15 am 31.12.2025, vorher 12 am 31.12.2024"
     assert r["trend_text"] in r["status_reason"]
-    store.record("sachsenheim", COUNT, D(2026, 3, 31), 15, entered_by="t", source="q")
+    store.record(Observation("sachsenheim", COUNT, D(2026, 3, 31), 15, entered_by="t", source="q"))
     assert row(progress_of(store), COUNT)["trend_text"].startswith("→ unverändert: 15")
 
 
 def test_trend_text_suppresses_small_person_counts(store):
-    store.record("sachsenheim", PERSONS, D(2024, 12, 31), 2, entered_by="t", source="q")
-    store.record("sachsenheim", PERSONS, D(2025, 12, 31), 9, entered_by="t", source="q")
+    store.record(Observation("sachsenheim", PERSONS, D(2024, 12, 31), 2, entered_by="t",
+                             source="q"))
+    store.record(Observation("sachsenheim", PERSONS, D(2025, 12, 31), 9, entered_by="t",
+                             source="q"))
     assert row(progress_of(store), PERSONS)["trend_text"] == \
         "↑ gestiegen: 9 am 31.12.2025, vorher . am 31.12.2024"
 
@@ -229,8 +232,8 @@ def test_status_colours_contrast_and_distinguishable():
 
 
 def test_status_table_export_explains_each_row(store):
-    store.record("sachsenheim", COUNT, D(2024, 12, 31), 12, entered_by="t", source="q")
-    store.record("sachsenheim", COUNT, D(2025, 12, 31), 10, entered_by="t", source="q")
+    store.record(Observation("sachsenheim", COUNT, D(2024, 12, 31), 12, entered_by="t", source="q"))
+    store.record(Observation("sachsenheim", COUNT, D(2025, 12, 31), 10, entered_by="t", source="q"))
     table = pr.status_table(progress_of(store))
     count = table.filter(pl.col("Status") == "ohne Zielwert").row(0, named=True)
     assert count["Einzelheiten"].endswith("↓ gesunken: 10 am 31.12.2025, vorher 12 am "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +14,7 @@ import pytest
 
 from workbench import store as store_mod
 from workbench.exceptions import DataValidationError
+from workbench.observation import ImportRow, Observation
 from workbench.store import OBSERVATION_SCHEMA, SCHEMA_VERSION, ObservationStore
 
 CATALOGUES = Path(__file__).parent / "data" / "store_catalogues"
@@ -32,7 +34,7 @@ def store(tmp_path) -> ObservationStore:
 def rec(store: ObservationStore, indicator="anzahl-kurse", value=3.0, note=None, period=D, **kw):
     kw.setdefault("entered_by", "Frau Maier")
     kw.setdefault("source", "VHS-Jahresbericht 2025")
-    return store.record("teststadt", indicator, period, value, note, **kw)
+    return store.record(Observation("teststadt", indicator, period, value, note, **kw))
 
 
 def test_default_path_from_env(tmp_path, monkeypatch):
@@ -177,18 +179,18 @@ def test_audit_fields_are_required(store):
 
 def test_traeger_without_catalogue_is_not_checked_and_validate_false(store, tmp_path):
     # No catalogue for "anderswo": no indicator checks (values of other bodies may be kept).
-    assert store.record("anderswo", "frei", D, -5, entered_by="a", source="s") == 1
+    assert store.record(Observation("anderswo", "frei", D, -5, entered_by="a", source="s")) == 1
     loose = ObservationStore(tmp_path / "loose.sqlite", validate=False)
-    assert loose.record("teststadt", "unbekannt", D, -5, entered_by="a", source="s") == 1
+    assert loose.record(Observation("teststadt", "unbekannt", D, -5, entered_by="a",
+                                    source="s")) == 1
 
 
 def test_record_many_is_all_or_nothing(store):
     rec(store, value=1)
-    good = {"traeger_id": "teststadt", "indicator_id": "anteil-a2", "period": D, "value": 50,
-            "entered_by": "a", "source": "s"}
-    bad = {**good, "indicator_id": "anzahl-kurse", "value": -3}
+    good = Observation("teststadt", "anteil-a2", D, 50, entered_by="a", source="s")
+    bad = replace(good, indicator_id="anzahl-kurse", value=-3)
     with pytest.raises(DataValidationError) as err:
-        store.record_many([good, good | {"period": dt.date(2024, 12, 31)}, bad])
+        store.record_many([good, replace(good, period=dt.date(2024, 12, 31)), bad])
     assert err.value.problems[0].row == 3
     assert store.count() == 1
 
@@ -198,24 +200,37 @@ def test_record_many_is_all_or_nothing(store):
                  " BEGIN SELECT RAISE(ABORT, 'boom'); END")
     conn.close()
     with pytest.raises(sqlite3.IntegrityError, match="boom"):
-        store.record_many([good, good | {"period": dt.date(2024, 12, 31)}, good | {
-            "period": dt.date(2023, 12, 31), "comment": "boom"}])
+        store.record_many([good, replace(good, period=dt.date(2024, 12, 31)),
+                           replace(good, period=dt.date(2023, 12, 31), comment="boom")])
     assert store.count() == 1
 
-    assert store.record_many([good, good | {"indicator_id": "anzahl-kurse", "value": 2}]) == 2
+    assert store.record_many([good, replace(good, indicator_id="anzahl-kurse", value=2)]) == 2
     assert sorted(store.history()["version"].to_list()) == [1, 1, 2]
 
 
 def test_record_many_skip_unchanged(store):
-    row = {"traeger_id": "teststadt", "indicator_id": "anzahl-kurse", "period": D, "value": 4,
-           "entered_by": "a", "source": "Bericht"}
+    row = Observation("teststadt", "anzahl-kurse", D, 4, entered_by="a", source="Bericht")
     assert store.record_many([row], skip_unchanged=True) == 1
-    assert store.record_many([row | {"comment": "nochmal"}], skip_unchanged=True) == 0
-    assert store.record_many([row | {"value": 5}], skip_unchanged=True) == 1
-    assert store.record_many([row | {"value": 5, "source": "anderer Bericht"}],
+    assert store.record_many([replace(row, comment="nochmal")], skip_unchanged=True) == 0
+    assert store.record_many([replace(row, value=5)], skip_unchanged=True) == 1
+    assert store.record_many([replace(row, value=5, source="anderer Bericht")],
                              skip_unchanged=True) == 1
-    assert store.record_many([row | {"value": 5, "source": "anderer Bericht"}]) == 1  # explicit
+    assert store.record_many([replace(row, value=5, source="anderer Bericht")]) == 1  # explicit
     assert store.history()["version"].to_list() == [1, 2, 3, 4]
+
+
+def test_record_many_import_row_with_defaulted_source_compares_without_it(store):
+    """A re-import under another file name (source defaulted to „Import <Datei>“) is no
+    change; the same value with a source written in the file is one."""
+    first = Observation("teststadt", "anzahl-kurse", D, 4, entered_by="a", source="Import a.csv")
+    assert store.record_many([ImportRow(first, row=2, source_given=False)],
+                             skip_unchanged=True) == 1
+    renamed = replace(first, source="Import b.csv")
+    assert store.record_many([ImportRow(renamed, row=2, source_given=False)],
+                             skip_unchanged=True) == 0
+    assert store.record_many([ImportRow(renamed, row=2, source_given=True)],
+                             skip_unchanged=True) == 1
+    assert store.current()["source"].to_list() == ["Import b.csv"]
 
 
 def test_empty_frames_have_the_schema(store):
@@ -261,10 +276,10 @@ def test_old_schema_version_is_migrated(tmp_path):
     assert (old["value"], old["entered_by"], old["source"]) == (6.0, "Altbestand", "Altsystem")
     assert old["entered_at"] == dt.datetime(2025, 1, 2, 10, tzinfo=dt.UTC)
     # Old rows keep their guarantees and get corrected by new versions.
-    assert s.record("teststadt", "anzahl-kurse", dt.date(2024, 12, 31), 7,
-                    entered_by="x", source="y") == 2
-    assert s.record_many([{"traeger_id": "teststadt", "indicator_id": "anteil-a2",
-                           "period": D, "value": 1, "entered_by": "x", "source": "y"}],
+    assert s.record(Observation("teststadt", "anzahl-kurse", dt.date(2024, 12, 31), 7,
+                                entered_by="x", source="y")) == 2
+    assert s.record_many([Observation("teststadt", "anteil-a2", D, 1, entered_by="x",
+                                      source="y")],
                          batch={"entered_by": "x", "file_name": "f.csv"}) == 1
     assert s.batches()["file_name"].to_list() == ["f.csv"]
     with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError):
@@ -290,10 +305,11 @@ def test_edited_catalogue_applies_without_restart(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_CATALOGUE_DIR", str(directory))
     s = ObservationStore(tmp_path / "s.sqlite")  # e.g. a dashboard that keeps running
     with pytest.raises(DataValidationError, match="neu-indikator"):
-        s.record("teststadt", "neu-indikator", D, 1, entered_by="a", source="b")
+        s.record(Observation("teststadt", "neu-indikator", D, 1, entered_by="a", source="b"))
     added = "          - {id: neu-indikator, name: Neuer Indikator, art: anzahl}\n"
     (directory / "teststadt.yaml").write_text(text + added, encoding="utf-8")
-    assert s.record("teststadt", "neu-indikator", D, 1, entered_by="a", source="b") == 1
+    assert s.record(Observation("teststadt", "neu-indikator", D, 1, entered_by="a",
+                                source="b")) == 1
 
 
 def test_backup_is_a_complete_working_copy(store, tmp_path):
@@ -310,10 +326,9 @@ def test_backup_is_a_complete_working_copy(store, tmp_path):
 
 def test_example_data_never_supersedes_real_values(store):
     rec(store, value=7, source="Bericht")
-    example = {"traeger_id": "teststadt", "indicator_id": "anzahl-kurse", "period": D,
-               "value": 3, "entered_by": "beispiel", "source": "Beispieldaten",
-               "is_example": True}
-    other = example | {"indicator_id": "anteil-a2", "value": 20}
+    example = Observation("teststadt", "anzahl-kurse", D, 3, entered_by="beispiel",
+                          source="Beispieldaten", is_example=True)
+    other = replace(example, indicator_id="anteil-a2", value=20)
     assert store.record_many([example, other], skip_unchanged=True) == 1  # only anteil-a2
     with pytest.raises(DataValidationError, match="Beispieldaten überschreiben keine echten"):
         rec(store, value=3, is_example=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench.observation import Observation
 from workbench.store import MIGRATIONS, ObservationStore
 
 CATALOGUES = Path(__file__).parent / "data" / "store_catalogues"
@@ -62,13 +63,13 @@ def _writer(db: str, proc: int, start, results) -> None:
         out = []
         for i in range(WRITES):
             value = proc * 100_000 + i
-            version = store.record("last", f"k{i % KEYS}", D, value, entered_by=f"p{proc}",
-                                   source="Lasttest")
+            version = store.record(Observation("last", f"k{i % KEYS}", D, value,
+                                               entered_by=f"p{proc}", source="Lasttest"))
             out.append((f"k{i % KEYS}", value, version))
             if i % 25 == 0:  # a multi-row transaction touching two contended keys
-                rows = [{"traeger_id": "last", "indicator_id": k, "period": D,
-                         "value": proc * 100_000 + 50_000 + i, "entered_by": f"p{proc}",
-                         "source": "Lasttest"} for k in ("k0", "batch")]
+                rows = [Observation("last", k, D, proc * 100_000 + 50_000 + i,
+                                    entered_by=f"p{proc}", source="Lasttest")
+                        for k in ("k0", "batch")]
                 store.record_many(rows)
         results.put((proc, out, None))
     except BaseException as exc:  # report, so the parent fails with the reason
@@ -120,8 +121,9 @@ def _plain_writer(db: str, proc: int, start, results) -> None:
     try:
         start.wait(30)
         store = ObservationStore(Path(db), validate=False)
-        versions = [store.record("last", f"k{i % 3}", D, proc * 1000 + i, entered_by=f"p{proc}",
-                                 source="Lasttest") for i in range(200)]
+        versions = [store.record(Observation("last", f"k{i % 3}", D, proc * 1000 + i,
+                                             entered_by=f"p{proc}",
+                                             source="Lasttest")) for i in range(200)]
         results.put((proc, versions, None))
     except BaseException as exc:
         results.put((proc, [], repr(exc)))
@@ -138,7 +140,7 @@ def test_writers_forked_from_a_process_with_an_open_store_lose_nothing(tmp_path)
     """
     db = tmp_path / "shared.sqlite"
     parent = ObservationStore(db, validate=False)
-    parent.record("last", "k0", D, 0.0, entered_by="parent", source="Lasttest")
+    parent.record(Observation("last", "k0", D, 0.0, entered_by="parent", source="Lasttest"))
 
     def close_parent() -> None:
         time.sleep(0.3)  # the children are writing now
@@ -203,8 +205,10 @@ def _big_csv(path: Path) -> Path:
 
 def _prepared_store(tmp_path: Path) -> ObservationStore:
     store = ObservationStore(tmp_path / "crash.sqlite")
-    store.record("teststadt", "anteil-a2", D, 40, entered_by="vorher", source="Bericht")
-    store.record("teststadt", "anteil-a2", D, 41, entered_by="vorher", source="Korrektur")
+    store.record(Observation("teststadt", "anteil-a2", D, 40, entered_by="vorher",
+                             source="Bericht"))
+    store.record(Observation("teststadt", "anteil-a2", D, 41, entered_by="vorher",
+                             source="Korrektur"))
     return store
 
 
@@ -285,7 +289,8 @@ def _opener(db: str, proc: int, start, results) -> None:
     try:
         start.wait(30)
         store = ObservationStore(Path(db), validate=False)  # creates + migrates if needed
-        results.put((proc, store.record("last", "k", D, proc, entered_by="p", source="s"), None))
+        results.put((proc, store.record(Observation(
+            "last", "k", D, proc, entered_by="p", source="s")), None))
     except BaseException as exc:
         results.put((proc, 0, repr(exc)))
 
@@ -307,8 +312,8 @@ def test_threads_sharing_one_store_object(tmp_path):
     store = ObservationStore(tmp_path / "threads.sqlite", validate=False)
 
     def work(t: int) -> list[int]:
-        return [store.record("last", f"k{i % 3}", D, t * 1000 + i, entered_by=f"t{t}",
-                             source="s") for i in range(100)]
+        return [store.record(Observation("last", f"k{i % 3}", D, t * 1000 + i, entered_by=f"t{t}",
+                                         source="s")) for i in range(100)]
 
     with ThreadPoolExecutor(4) as pool:
         versions = [v for vs in pool.map(work, range(4)) for v in vs]

@@ -54,11 +54,12 @@ def runs(tmp_path_factory) -> dict:
     }
     # One store with a value in it; hostile imports must leave it byte-for-byte unchanged.
     db = tmp / "store.sqlite"
+    from workbench.observation import Observation
     from workbench.store import ObservationStore
 
     store = ObservationStore(db, validate=False)
-    store.record("teststadt", "anzahl-kurse", __import__("datetime").date(2024, 12, 31), 3,
-                 entered_by="Test", source="vorher")
+    store.record(Observation("teststadt", "anzahl-kurse", __import__("datetime").date(2024, 12, 31),
+                             3, entered_by="Test", source="vorher"))
     store.close()
     before = _store_state(db)
 

@@ -108,6 +108,7 @@ def _hashes(jobs: list[ReportJob]) -> dict[str, str]:
 
 
 def test_only_outdated_follows_the_traegers_observations(hash_env, tmp_path):
+    from workbench.observation import Observation
     from workbench.store import ObservationStore
 
     jobs = plan_jobs(["Sachsenheim", "Ludwigsburg"], year=2025)
@@ -119,8 +120,8 @@ def test_only_outdated_follows_the_traegers_observations(hash_env, tmp_path):
     assert _hashes(jobs) == first
 
     # A value for Ludwigsburg outdates Ludwigsburg's report only.
-    store.record("ludwigsburg", _indicator("ludwigsburg"), dt.date(2025, 6, 30), 3,
-                 entered_by="Test", source="Test")
+    store.record(Observation("ludwigsburg", _indicator("ludwigsburg"), dt.date(2025, 6, 30), 3,
+                             entered_by="Test", source="Test"))
     second = _hashes(jobs)
     assert second[LUDWIGSBURG] != first[LUDWIGSBURG]
     assert second[SACHSENHEIM] == first[SACHSENHEIM]

@@ -12,13 +12,14 @@ from workbench import progress as pr
 
 
 def test_sachsenheim_report_counts_everything_and_explains(render):  # noqa: F811
+    from workbench.observation import Observation
     from workbench.store import ObservationStore
 
     store = ObservationStore(os.environ["WORKBENCH_DB"])  # tmp (fixture ``isolated``)
-    store.record("sachsenheim", "anzahl-sprachkurse", dt.date(2024, 12, 31), 3,
-                 entered_by="t", source="Kursstatistik")
-    store.record("sachsenheim", "anzahl-sprachkurse", dt.date(2025, 6, 30), 5,
-                 entered_by="t", source="Kursstatistik")
+    store.record(Observation("sachsenheim", "anzahl-sprachkurse", dt.date(2024, 12, 31), 3,
+                             entered_by="t", source="Kursstatistik"))
+    store.record(Observation("sachsenheim", "anzahl-sprachkurse", dt.date(2025, 6, 30), 5,
+                             entered_by="t", source="Kursstatistik"))
     store.set_target("sachsenheim", "arbeitgeberkontakte", 12,
                      set_by="K. Koordi", comment="Beschluss AG 2")
     store.record_assessment("sachsenheim", "turnier-berichte", dt.date(2025, 11, 3),

@@ -112,7 +112,7 @@ def test_kernel_reset_keeps_a_new_input_keyed_cache_without_naming_it(tmp_path, 
 
 def test_package_file_caches_are_registered():
     """The file-stat caches of the package are made with the decorator (kept by the reset)."""
-    from workbench import catalogue, integration, region, store
+    from workbench import catalogue, integration, observation, region
     from workbench.loaders import geo
     from workbench.population import build, estimate
     from workbench.reports import context, render
@@ -120,6 +120,6 @@ def test_package_file_caches_are_registered():
     for func in (region.load_gv, region._municipalities, region._kreise,
                  integration._table_frame, integration._azr_frame,
                  integration._indicators_cached, context._catalogues, geo._land_boundaries,
-                 store._catalogue_specs, catalogue._parse_cached, build._build,
+                 observation._catalogue_specs, catalogue._parse_cached, build._build,
                  estimate.estimation_inputs_cached, render._read_notebook):
         assert cache.is_input_keyed(func), func.__qualname__

@@ -1,7 +1,8 @@
 """Dashboard „Messwerte erfassen“: a form that writes to the observation store.
 
-Validation is the store's own (``ObservationStore.check``/``record``: catalogue kinds, ranges,
-required audit fields); this module parses the German input (``12,5``; ``31.12.2025``) with
+The form builds a ``workbench.observation.Observation``; validation is the rules of that
+module as the store applies them (``ObservationStore.check``/``record``: catalogue kinds,
+ranges, required audit fields); this module parses the German input (``12,5``; ``31.12.2025``) with
 ``workbench.observations_io`` and shows the result in German. Values are never overwritten:
 every save is a new version (``record``), shown in the history table.
 
@@ -23,6 +24,7 @@ from workbench import catalogue as cat
 from workbench.dashboards.base import header, message, query_params, source_line
 from workbench.exceptions import DataValidationError, Problem
 from workbench.formatting import MISSING, fmt_date, fmt_number
+from workbench.observation import Observation
 from workbench.observations_io import parse_number
 from workbench.progress import target_note
 from workbench.store import RATINGS, ObservationStore
@@ -236,8 +238,9 @@ class MesswerteErfassenDashboard:
         )
 
     # ---- submit --------------------------------------------------------------------------
-    def parse(self) -> tuple[dict | None, list[str]]:
-        """Form fields -> keyword arguments of ``ObservationStore.record`` and German errors."""
+    def parse(self) -> tuple[Observation | None, list[str]]:
+        """Form fields -> the :class:`Observation` for ``ObservationStore.record`` and German
+        errors."""
         errors: list[str] = []
         period = _parse_date(self.period.value)
         if period is None:
@@ -252,35 +255,35 @@ class MesswerteErfassenDashboard:
                 errors.append(
                     f"Wert „{self.value.value}“ ist keine Zahl – bitte z. B. 12 oder 12,5 eingeben."
                 )
-        row = {
-            "traeger_id": self.traeger.value,
-            "indicator_id": self.indicator.value or "",
-            "period": period,
-            "value": value,
-            "note": self.note.value.strip() or None,
-            "entered_by": self.entered_by.value.strip(),
-            "source": self.source.value.strip(),
-            "comment": self.comment.value.strip(),
-        }
+        obs = Observation(
+            self.traeger.value,
+            self.indicator.value or "",
+            period,  # None only together with an error above
+            value,
+            self.note.value.strip() or None,
+            entered_by=self.entered_by.value.strip(),
+            source=self.source.value.strip(),
+            comment=self.comment.value.strip(),
+        )
         if not errors:
-            errors += [_problem_text(p) for p in self.store.check(row)]
-        return (None if errors else row), errors
+            errors += [_problem_text(p) for p in self.store.check(obs)]
+        return (None if errors else obs), errors
 
     def submit(self) -> int | None:
         """Validate and store; return the stored version, or ``None`` (errors shown)."""
-        row, errors = self.parse()
-        if errors:
+        obs, errors = self.parse()
+        if errors or obs is None:
             self.feedback.value = message("Nicht gespeichert: " + " ".join(errors), "error")
             return None
         try:
-            version = self.store.record(**row)
+            version = self.store.record(obs)
         except DataValidationError as exc:
             lines = [_problem_text(p) for p in exc.problems]
             self.feedback.value = message("Nicht gespeichert: " + " ".join(lines), "error")
             return None
         what = "Korrektur gespeichert" if version > 1 else "Gespeichert"
         self.feedback.value = message(
-            f"{what}: {self.indicator.label} am {fmt_date(row['period'])} (Version {version}).",
+            f"{what}: {self.indicator.label} am {fmt_date(obs.period)} (Version {version}).",
             "ok",
         )
         self._show_history()
