@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from workbench.cache import input_keyed_cache
 from workbench.figures import PLOTLY_CONFIG as FIGURE_CONFIG  # one home for the chart config
 from workbench.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -68,6 +71,13 @@ class ReportContext:
         return self.settings.catalogue_dir
 
     # -- data -------------------------------------------------------------------------
+    def cached(self, key: str, load: Callable[[], T]) -> T:
+        """``load()`` once per report: sections share what one of them loaded (catalogue,
+        observations) under ``key``, no section reaches into the context's storage."""
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
+
     def population(self) -> Any:
         if "population" not in self._cache:
             from workbench.population import load_population

@@ -31,14 +31,14 @@ SOURCE_PREFIX = "integration:"  # ctx.cite keys of this section
 def data(ctx: ReportContext, kreis: str | None = None) -> dict[str, Any]:
     """Indicators, AZR structure and files used for the report's Kreis (cached per report)."""
     kreis = kreis or ctx.ags[:5]
-    key = f"integration-{kreis}"
-    if key not in ctx._cache:
+
+    def load() -> dict[str, Any]:
         frame = integ.kreis_indicators(kreis, ctx.datenverzeichnis)
         structure = integ.foreign_population_structure(kreis, ctx.datenverzeichnis)
         files = integ.sources_used(kreis, ctx.datenverzeichnis, indicators=frame)
-        ctx._cache[key] = {"frame": frame, "structure": structure, "files": files,
-                           "kreis": kreis}
-    return ctx._cache[key]
+        return {"frame": frame, "structure": structure, "files": files, "kreis": kreis}
+
+    return ctx.cached(f"integration-{kreis}", load)
 
 
 def _value(frame: pl.DataFrame, indicator_id: str) -> dict[str, Any] | None:

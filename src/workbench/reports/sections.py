@@ -345,57 +345,48 @@ def _as_of(ctx: ReportContext) -> dt.date:
 def catalogue_for(ctx: ReportContext) -> Any | None:
     """The Handlungsfeld catalogue whose ``traeger.ags`` is this area (adapter: the
     catalogue module maps Träger ids, the report needs AGS → catalogue)."""
-    if "catalogue" not in ctx._cache:
+
+    def load() -> Any | None:
         from workbench.reports.context import catalogue_for_area
 
-        found = None
         # An explicit data directory brings its own catalogues (even when
         # WORKBENCH_CATALOGUE_DIR is set); without one the settings' directory.
         directory = (ctx.datenverzeichnis / "catalogues" if ctx.datenverzeichnis
                      else ctx.catalogue_dir)
-        if not ctx.datenverzeichnis or directory.exists():
-            # A broken catalogue fails only the report of its own area (file, line, reason).
-            found = catalogue_for_area(directory, ctx.ags, ctx.name)
-        ctx._cache["catalogue"] = found
-    return ctx._cache["catalogue"]
+        if ctx.datenverzeichnis and not directory.exists():
+            return None
+        # A broken catalogue fails only the report of its own area (file, line, reason).
+        return catalogue_for_area(directory, ctx.ags, ctx.name)
+
+    return ctx.cached("catalogue", load)
 
 
 def observations_for(ctx: ReportContext, catalogue: Any) -> tuple[Any, bool]:
-    """(observations, are_examples): stored values of the Träger, else Beispieldaten
-    (``workbench.examples.observations_for``; the user's store is never modified)."""
-    key = "observations"
-    if key not in ctx._cache:
-        from workbench import examples
-        from workbench.progress import empty_observations
-        from workbench.store import ObservationStore
+    """(observations, are_examples): stored values of the Träger, else Beispieldaten when the
+    report allows them (``workbench.examples.observations_for``; the user's store is never
+    modified)."""
+    from workbench import examples
 
-        path = ctx.store_path
-        if ctx.beispieldaten:
-            ctx._cache[key] = examples.observations_for(catalogue.traeger.id, _as_of(ctx), path,
-                                                        catalogue=catalogue)
-        else:
-            obs = (ObservationStore(path).current(catalogue.traeger.id) if path.exists()
-                   else empty_observations())
-            ctx._cache[key] = (obs, False)
-    return ctx._cache[key]
+    return ctx.cached("observations", lambda: examples.observations_for(
+        catalogue.traeger.id, _as_of(ctx), ctx.store_path, catalogue=catalogue,
+        examples=ctx.beispieldaten))
 
 
 def targets_assessments_for(ctx: ReportContext, catalogue: Any) -> tuple[Any, Any]:
     """(Zielwerte, assessments) of the Träger from the store (empty frames without a store
     file; the file is never created here)."""
-    key = "targets_assessments"
-    if key not in ctx._cache:
+
+    def load() -> tuple[Any, Any]:
         from workbench.progress import empty_assessments, empty_targets
         from workbench.store import ObservationStore
 
         path = ctx.store_path
-        if path.exists():
-            store = ObservationStore(path)
-            ctx._cache[key] = (store.targets(catalogue.traeger.id),
-                               store.assessments(catalogue.traeger.id))
-        else:
-            ctx._cache[key] = (empty_targets(), empty_assessments())
-    return ctx._cache[key]
+        if not path.exists():
+            return empty_targets(), empty_assessments()
+        store = ObservationStore(path)
+        return store.targets(catalogue.traeger.id), store.assessments(catalogue.traeger.id)
+
+    return ctx.cached("targets_assessments", load)
 
 
 def handlungsfelder(ctx: ReportContext) -> None:
