@@ -24,6 +24,7 @@ _SUBMODULES = {
     "formatting",
     "loaders",
     "metrics",
+    "observation",
     "observations_io",
     "paths",
     "population",

@@ -12,6 +12,10 @@ Every version records who entered it (``entered_by``), when (``entered_at``, UTC
 source/document (``source``), a ``comment`` and whether it is example data (``is_example``).
 Imports additionally record an ``import_batch`` row (file name, sha256, user, counts).
 
+Values come in as :class:`workbench.observation.Observation` objects (``ImportRow`` for an
+import); the rules a value must follow live in :mod:`workbench.observation`, the store applies
+them before writing (:meth:`ObservationStore.check`).
+
 Concurrency
 -----------
 WAL journal, ``busy_timeout`` and every write in ``BEGIN IMMEDIATE`` (the write lock is taken
