@@ -164,9 +164,15 @@ N_ROWS = 20_000
 
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from pathlib import Path
     from workbench import observations_io, store as st
+
+    def signal(text):
+        # Atomic: the parent polls for the file and must never read it half-written (empty).
+        tmp = marker.with_name(marker.name + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, marker)
 
     db, csv_path, marker, slow = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4] == "1"
     original = st.ObservationStore._insert
@@ -178,7 +184,7 @@ CHILD = textwrap.dedent(
         global count
         count += 1
         if count == 5000:
-            marker.write_text("writing")
+            signal("writing")
         if slow and count >= 5000:
             time.sleep(0.0005)
         return original(conn, row, now, batch_id)
@@ -186,7 +192,7 @@ CHILD = textwrap.dedent(
     if slow:
         st.ObservationStore._insert = staticmethod(insert)
     observations_io.import_observations(csv_path, st.ObservationStore(Path(db)), user="crash")
-    marker.write_text("done")
+    signal("done")
     """
 )
 
