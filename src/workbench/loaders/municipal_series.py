@@ -88,13 +88,15 @@ def _is_header(cells: list[str]) -> bool:
     return names[:1] == ["AGS"] and "Stichtag" in names
 
 
-def known_ags(kreis: str) -> set[str] | None:
-    """The municipalities of ``kreis`` per the shipped Zensus 2022 extract (08118 only)."""
+def known_ags(kreis: str, data_dir: Path | None = None) -> set[str] | None:
+    """The municipalities of ``kreis`` per the shipped Zensus 2022 extract (08118 only) of
+    ``data_dir`` (default: the settings' data directory)."""
     from workbench.paths import raw_dir
 
     if kreis != "08118":
         return None
-    extract = raw_dir() / "zensus2022" / "1000A-0000_de_flat_08118.csv"
+    raw = Path(data_dir) / "raw" if data_dir else raw_dir()
+    extract = raw / "zensus2022" / "1000A-0000_de_flat_08118.csv"
     if not extract.exists():
         return None
     from workbench.loaders.zensus import load_zensus_flat
@@ -153,10 +155,12 @@ def _read_xlsx(col: Collector) -> tuple[list[str], pl.DataFrame]:
     return names, body
 
 
-def load_municipal_series(path: str | Path, *, kreis: str | None = "08118") -> pl.DataFrame:
+def load_municipal_series(path: str | Path, *, kreis: str | None = "08118",
+                          data_dir: Path | None = None) -> pl.DataFrame:
     """Load a user's municipal series (CSV or xlsx) into :data:`SCHEMA`.
 
-    ``kreis`` restricts the AGS to that Kreis/Land prefix (``None``: any German AGS).
+    ``kreis`` restricts the AGS to that Kreis/Land prefix (``None``: any German AGS);
+    ``data_dir``: whose Zensus extract lists the Kreis' municipalities (default: settings').
     """
     col = Collector(path)
     if col.path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
@@ -180,7 +184,7 @@ def load_municipal_series(path: str | Path, *, kreis: str | None = "08118") -> p
     if missing:
         raise col.fail()
 
-    allowed = known_ags(kreis) if kreis else None
+    allowed = known_ags(kreis, data_dir) if kreis else None
     ags = check_key(
         rows, "AGS", col, lengths=(8,), display=display["AGS"], prefix=kreis, allowed=allowed
     )

@@ -76,7 +76,7 @@ def _build_from_files(data_dir: str, files: InputFiles, kreis: str) -> pl.DataFr
         add("statistik_bw_rows", statistik_bw_rows(files.statistik_bw, kreis, names))
     if files.azr is not None:
         add("fortschreibung_rows", fortschreibung_rows(files.azr, kreis, names))
-    user = user_rows(files.user, names)
+    user = user_rows(files.user, names, Path(data_dir))
     add("user_rows", user)
     # The estimate needs the BW-wide anchors (Regionalatlas, Zensus 2011, Statistik BW):
     # elsewhere there is nothing to carry along.

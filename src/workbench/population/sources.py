@@ -252,12 +252,14 @@ def published_rows(path: Path, names: dict[str, str]) -> pl.DataFrame:
     )
 
 
-def user_rows(files: tuple[Path, ...], names: dict[str, str]) -> pl.DataFrame | None:
+def user_rows(files: tuple[Path, ...], names: dict[str, str],
+              data_dir: Path | None = None) -> pl.DataFrame | None:
+    """User series; their AGS are checked against the Zensus extract of ``data_dir``."""
     if not files:
         return None
     from workbench.loaders.municipal_series import load_municipal_series
 
-    frames = [load_municipal_series(path) for path in files]
+    frames = [load_municipal_series(path, data_dir=data_dir) for path in files]
     series = pl.concat(frames, how="diagonal_relaxed").unique(
         subset=["ags", "reference_date"], keep="last", maintain_order=True
     )
