@@ -30,7 +30,6 @@ does not create versions.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import math
@@ -42,16 +41,8 @@ from typing import Any
 
 import polars as pl
 
-from workbench import paths
-from workbench.excel_safety import (
-    EXCEL_MAX_CELL_CHARS,
-    EXCEL_MAX_ROWS,
-    ExcelCut,
-    cut_text,
-    cuts_summary,
-    neutralise_cell,
-    unneutralise_cell,
-)
+from workbench import paths, tabular_write
+from workbench.excel_safety import ExcelCut, unneutralise_cell
 from workbench.exceptions import DataValidationError, Problem
 from workbench.formatting import fmt_date
 from workbench.fsutil import atomic_path
@@ -679,15 +670,6 @@ def import_observations(
 # --------------------------------------------------------------------------------------------
 
 
-def _de_number(value: float | None) -> str:
-    """Machine-readable German number for CSV (no thousands separator): 12,5 / 12."""
-    if value is None:
-        return ""
-    if float(value).is_integer():
-        return str(int(value))
-    return repr(float(value)).replace(".", ",")
-
-
 def _labels(traeger_ids: list[str]) -> pl.DataFrame:
     """Readable Handlungsfeld/Maßnahme/Indikator names for the exported Träger."""
     frames = []
@@ -832,132 +814,25 @@ def _excel_notices(out: Path, cuts: list[ExcelCut], notices: list[str] | None, *
         notices.append(f"  … und {len(cuts) - 20} weitere")
 
 
-def _csv_cell(column: str, v: Any) -> Any:
-    """One CSV cell: dates German, numbers as numbers (never prefixed), text neutralised."""
-    if isinstance(v, dt.datetime):
-        return v.strftime("%d.%m.%Y %H:%M:%S")
-    if isinstance(v, dt.date):
-        return fmt_date(v)
-    if isinstance(v, float) or column == COL_VALUE:
-        return _de_number(v)
-    if v is None:
-        return ""
-    if isinstance(v, int):
-        return v
-    return neutralise_cell(str(v))
+def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> list[ExcelCut]:
+    """The observation CSV (``tabular_write.write_csv``); values always as numbers."""
+    return tabular_write.write_csv(path, rows, columns, number_columns=frozenset({COL_VALUE}))
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str],
-               sheet: str = "CSV") -> list[ExcelCut]:
-    """Write the CSV (complete, nothing cut); return the cells/rows over Excel's limits."""
-    over: list[ExcelCut] = []
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-        writer.writerow(columns)
-        for n, r in enumerate(rows, start=2):
-            out = []
-            for c in columns:
-                v = _csv_cell(c, r.get(c))
-                if isinstance(v, str) and len(v) > EXCEL_MAX_CELL_CHARS:
-                    over.append(ExcelCut(sheet, n, c, len(v), EXCEL_MAX_CELL_CHARS))
-                out.append(v)
-            writer.writerow(out)
-    if len(rows) + 1 > EXCEL_MAX_ROWS:
-        over.append(ExcelCut(sheet, None, None, len(rows) + 1, EXCEL_MAX_ROWS))
-    return over
-
-
-def _fit_sheet(sheet_name: str, note_lines: list[str], rows: list[dict[str, Any]],
-               columns: list[str]) -> tuple[list[str], list[dict[str, Any]], list[ExcelCut]]:
-    """Cut cells and rows to Excel's limits; a „Gekürzt: …“ line joins the sheet's note."""
-    # Rows above the data: note lines (plus one „Gekürzt“ line), a blank line, the header.
-    room = EXCEL_MAX_ROWS - (len(note_lines) + 1 + 2)
-    cuts: list[ExcelCut] = []
-    fitted: list[dict[str, Any]] = []
-    for i, row in enumerate(rows[:room]):
-        new = row
-        for c in columns:
-            v = row.get(c)
-            if isinstance(v, str) and len(v) > EXCEL_MAX_CELL_CHARS:
-                if new is row:
-                    new = dict(row)
-                new[c] = cut_text(v)
-                cuts.append(ExcelCut(sheet_name, i, c, len(v), EXCEL_MAX_CELL_CHARS))
-        fitted.append(new)
-    if len(rows) > room:
-        cuts.append(ExcelCut(sheet_name, None, None, len(rows), room))
-    lines = [cut_text(line) for line in note_lines]
-    n_lines = len(lines) + (1 if cuts else 0)
-    # Excel row (1-based) of the first data row: note lines, a blank line, the header.
-    offset = n_lines + 3 if n_lines else 2
-    cuts = [ExcelCut(c.sheet, c.row + offset if c.row is not None else None, c.column,
-                     c.original, c.kept) for c in cuts]
-    if cuts:
-        lines.append(cuts_summary(cuts, limit=3) + " – vollständige Liste im Tabellenblatt "
-                     "„Gekürzt“; vollständige Werte: CSV-Export")
-    return lines, fitted, cuts
+# Column widths of the observation workbooks (others: 12).
+XLSX_WIDTHS = {COL_TRAEGER: 14, COL_INDICATOR: 28, COL_PERIOD: 12, COL_NOTE: 30,
+               COL_SOURCE: 30, COL_COMMENT: 30, "Maßnahme": 40, "Indikator": 50,
+               "Erfasst am (UTC)": 19, "Handlungsfeld": 24}
 
 
 def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[dict[str, Any]]]],
                 columns: list[str] = EXPORT_COLUMNS,
                 notes_sheet: list[str] | None = None) -> list[ExcelCut]:
-    """Write the workbook; cells/rows over Excel's limits are cut and listed (returned, a
-    note line on the sheet and a sheet „Gekürzt“)."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    note_fmt = wb.add_format({"italic": True})
-    date_fmt = wb.add_format({"num_format": "dd.mm.yyyy"})
-    ts_fmt = wb.add_format({"num_format": "dd.mm.yyyy hh:mm:ss"})
-    num_fmt = wb.add_format({"num_format": "#,##0.########"})
-    all_cuts: list[ExcelCut] = []
-    for sheet_name, raw_notes, raw_rows in sheets:
-        note_lines, rows, cuts = _fit_sheet(sheet_name, raw_notes, raw_rows, columns)
-        all_cuts.extend(cuts)
-        ws = wb.add_worksheet(sheet_name)
-        r0 = 0
-        for line in note_lines:
-            ws.write_string(r0, 0, line, note_fmt)
-            r0 += 1
-        if note_lines:
-            r0 += 1
-        ws.write_row(r0, 0, columns, bold)
-        for i, row in enumerate(rows, start=r0 + 1):
-            for j, c in enumerate(columns):
-                v = row.get(c)
-                if v is None or v == "":
-                    continue
-                if isinstance(v, dt.datetime):
-                    ws.write_datetime(i, j, v, ts_fmt)
-                elif isinstance(v, dt.date):
-                    ws.write_datetime(i, j, dt.datetime.combine(v, dt.time()), date_fmt)
-                elif isinstance(v, int | float):
-                    ws.write_number(i, j, v, num_fmt)
-                else:
-                    ws.write_string(i, j, str(v))  # text, never a formula
-        widths = {COL_TRAEGER: 14, COL_INDICATOR: 28, COL_PERIOD: 12, COL_NOTE: 30,
-                  COL_SOURCE: 30, COL_COMMENT: 30, "Maßnahme": 40, "Indikator": 50,
-                  "Erfasst am (UTC)": 19, "Handlungsfeld": 24}
-        for j, c in enumerate(columns):
-            ws.set_column(j, j, widths.get(c, 12))
-        ws.freeze_panes(r0 + 1, 2)
-        ws.autofilter(r0, 0, r0 + max(len(rows), 1), len(columns) - 1)
-    if notes_sheet:
-        ws = wb.add_worksheet("Hinweise")
-        ws.set_column(0, 0, 110)
-        for i, line in enumerate(notes_sheet):
-            ws.write_string(i, 0, line, bold if i == 0 else None)
-    if all_cuts:
-        ws = wb.add_worksheet("Gekürzt")
-        ws.set_column(0, 0, 110)
-        ws.write_string(0, 0, "Gekürzt: für die Grenzen von Excel (32.767 Zeichen je Zelle, "
-                        "1.048.576 Zeilen je Tabellenblatt) gekürzte Werte. Vollständig im "
-                        "CSV-Export (workbench export-observations --format csv).", bold)
-        for i, cut in enumerate(all_cuts[: EXCEL_MAX_ROWS - 1], start=1):
-            ws.write_string(i, 0, cut.describe())
-    wb.close()
-    return all_cuts
+    """The observation workbook (``tabular_write.write_xlsx``): Träger and indicator columns
+    frozen; cut values point to the CSV export."""
+    return tabular_write.write_xlsx(
+        path, sheets, columns, widths=XLSX_WIDTHS, freeze_columns=2, notes_sheet=notes_sheet,
+        full_values_how=" (workbench export-observations --format csv)")
 
 
 # --------------------------------------------------------------------------------------------

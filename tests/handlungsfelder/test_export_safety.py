@@ -152,7 +152,7 @@ def test_cli_export_warns_about_the_cut(tmp_path):
 
 
 def test_dashboard_csv_download_is_neutralised():
-    from workbench.dashboards.auslaenderanteil import _csv_bytes
+    from workbench.tabular_write import frame_csv_bytes as _csv_bytes  # the dashboard's CSV
 
     frame = pl.DataFrame({"Gemeinde": ["=HYPERLINK(\"x\")", "Sachsenheim"],
                           "Veränderung": [-1.25, 2.0]})

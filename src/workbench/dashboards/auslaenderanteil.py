@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 from typing import Any
 
@@ -46,6 +45,7 @@ from workbench.population import (
 )
 from workbench.region import UnknownMunicipalityError, municipalities
 from workbench.region import resolve as resolve_municipality
+from workbench.tabular_write import frame_csv_bytes, frame_xlsx_bytes
 
 DEFAULT_AGS = "08118076"  # Sachsenheim: the municipality the Integrationskonzept is about
 MAP_SOURCE = "zensus2022"
@@ -68,58 +68,6 @@ def overview_export_frame(pop: pl.DataFrame) -> pl.DataFrame:
         ),
     )
     return table.rename({c: labels.get(c, c) for c in table.columns})
-
-
-def _csv_bytes(frame: pl.DataFrame, source_note: str) -> bytes:
-    """German Excel CSV: ';' separator, decimal comma, UTF-8 with BOM, source as last line."""
-    from workbench.excel_safety import neutralise_expr
-
-    text_cols = []
-    for name, dtype in frame.schema.items():
-        if dtype.is_float():
-            text_cols.append(
-                pl.col(name).map_elements(
-                    lambda v: fmt_number(v, 2).replace(".", ""), return_dtype=pl.String
-                )
-            )
-        elif dtype == pl.Date:
-            text_cols.append(pl.col(name).dt.strftime("%d.%m.%Y"))
-        elif dtype.is_numeric():
-            text_cols.append(pl.col(name).cast(pl.String))
-        else:  # text: formula-like cells neutralised for Excel (workbench.excel_safety)
-            text_cols.append(neutralise_expr(pl.col(name).cast(pl.String)).alias(name))
-    body = frame.select(text_cols).write_csv(separator=";", null_value="")
-    return ("\ufeff" + body + f"{source_note}\n").encode("utf-8")
-
-
-def _xlsx_bytes(frame: pl.DataFrame, source_note: str) -> bytes:
-    buffer = io.BytesIO()
-    import xlsxwriter
-
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
-        sheet = book.add_worksheet("Ausländeranteil")
-        bold = book.add_format({"bold": True, "bg_color": "#DDE7F0"})
-        number = book.add_format({"num_format": "0.0"})
-        integer = book.add_format({"num_format": "#,##0"})
-        date = book.add_format({"num_format": "dd.mm.yyyy"})
-        for col, name in enumerate(frame.columns):
-            sheet.write(0, col, name, bold)
-            sheet.set_column(col, col, max(12, len(name) + 2))
-        for row_idx, row in enumerate(frame.iter_rows(), start=1):
-            for col, value in enumerate(row):
-                if value is None:
-                    continue
-                dtype = frame.dtypes[col]
-                if dtype.is_float():
-                    sheet.write_number(row_idx, col, value, number)
-                elif dtype.is_integer():
-                    sheet.write_number(row_idx, col, value, integer)
-                elif dtype == pl.Date:
-                    sheet.write_datetime(row_idx, col, value, date)
-                else:
-                    sheet.write(row_idx, col, value)
-        sheet.write(frame.height + 2, 0, source_note)
-    return buffer.getvalue()
 
 
 def download_link(data: bytes, filename: str, mime: str, label: str) -> str:
@@ -291,12 +239,12 @@ class AuslaenderanteilDashboard:
         )
         self.download_names = {"csv": f"{stem}.csv", "xlsx": f"{stem}.xlsx"}
         self.downloads.value = download_link(
-            _xlsx_bytes(frame, note),
+            frame_xlsx_bytes(frame, note, "Ausländeranteil"),
             self.download_names["xlsx"],
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "Excel-Datei herunterladen",
         ) + download_link(
-            _csv_bytes(frame, note),
+            frame_csv_bytes(frame, note),
             self.download_names["csv"],
             "text/csv",
             "CSV-Datei herunterladen",
