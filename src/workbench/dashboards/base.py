@@ -12,6 +12,7 @@ import ipywidgets as w
 
 from workbench.dashboards import READY_MARKER
 from workbench.figures import FONT_FAMILY, PALETTE, PLOTLY_CONFIG
+from workbench.htmlparts import kpi_card
 
 # Shown above every dashboard; keeps the look consistent and readable on a projector.
 CSS = f"""
@@ -97,13 +98,7 @@ def message(text: str, kind: str = "info") -> str:
     return f'<div class="wb-message{extra}" role="status">{html.escape(text)}</div>'
 
 
-def kpi(label: str, value: str, note: str = "", test_id: str = "") -> str:
-    attr = f' data-testid="{html.escape(test_id)}"' if test_id else ""
-    note_html = f'<div class="wb-kpi-note">{html.escape(note)}</div>' if note else ""
-    return (
-        f'<div class="wb-kpi"><div class="wb-kpi-label">{html.escape(label)}</div>'
-        f'<div class="wb-kpi-value"{attr}>{html.escape(value)}</div>{note_html}</div>'
-    )
+kpi = kpi_card  # the dashboards' key figure (workbench.htmlparts)
 
 
 def figure_spec(fig) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import ipywidgets as w
 import polars as pl
 
 from workbench import catalogue as cat
+from workbench import htmlparts
 from workbench import progress as prog
 from workbench.dashboards.base import (
     EXAMPLE_LABEL,
@@ -31,17 +32,9 @@ from workbench.formatting import fmt_date
 
 
 def html_table(frame: pl.DataFrame, numeric: tuple[str, ...] = ()) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-    body = []
-    for row in frame.iter_rows():
-        cells = "".join(
-            f'<td class="num">{html.escape(str(v))}</td>'
-            if c in numeric
-            else f"<td>{html.escape('' if v is None else str(v))}</td>"
-            for c, v in zip(frame.columns, row, strict=True)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    """The frame as an HTML table; the ``numeric`` columns right-aligned."""
+    positions = {i for i, c in enumerate(frame.columns) if c in numeric}
+    return htmlparts.table(frame.columns, frame.iter_rows(), numeric=positions)
 
 
 def evaluation_dates(catalogue: cat.Catalogue, as_of: dt.date) -> tuple[dt.date, dt.date]:

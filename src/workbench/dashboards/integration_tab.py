@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as w
 import polars as pl
 
+from workbench import htmlparts
 from workbench import integration as integ
 from workbench.dashboards.base import figure_spec, kpi, message, source_line
 from workbench.dashboards.plotly_chart import PlotlyChart
@@ -128,15 +129,10 @@ class KreisIntegrationTab:
     def _files_html(self) -> str:
         if self.files.height == 0:
             return ""
-        rows = "".join(
-            f"<tr><td>{html.escape(r['table'])}</td><td>{html.escape(r['file'])}</td>"
-            f"<td>{html.escape(r['origin'])}</td><td>{html.escape(r['stand'])}</td></tr>"
-            for r in self.files.iter_rows(named=True)
-        )
+        files = self.files.select("table", "file", "origin", "stand").iter_rows()
         return (
-            '<h3>Verwendete Dateien</h3><div class="wb-table"><table><thead><tr><th>Tabelle'
-            "</th><th>Datei</th><th>Herkunft</th><th>Stand</th></tr></thead><tbody>"
-            f"{rows}</tbody></table></div>"
+            '<h3>Verwendete Dateien</h3><div class="wb-table">'
+            + htmlparts.table(["Tabelle", "Datei", "Herkunft", "Stand"], files) + "</div>"
             + source_line("Statistische Ämter des Bundes und der Länder (Regionaldatenbank, "
                           "Regionalatlas); Destatis / Statistisches Landesamt Baden-Württemberg "
                           "(AZR, Fortschreibung, Mikrozensus). Eine neuere Tabelle im "

@@ -21,6 +21,7 @@ import ipywidgets as w
 import polars as pl
 
 from workbench import catalogue as cat
+from workbench import htmlparts
 from workbench.dashboards.base import header, message, query_params, source_line
 from workbench.exceptions import DataValidationError, Problem
 from workbench.formatting import MISSING, fmt_date, fmt_number
@@ -212,26 +213,11 @@ class MesswerteErfassenDashboard:
                 r["comment"] or "",
                 "Beispieldaten" if r["is_example"] else "",
             ]
-            rows.append(
-                "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>"
-            )
-        head = "".join(
-            f"<th>{h}</th>"
-            for h in (
-                "Stichtag",
-                "Version",
-                "Wert",
-                "Notiz",
-                "Quelle",
-                "Erfasst von",
-                "Erfasst am (UTC)",
-                "Kommentar",
-                "Hinweis",
-            )
-        )
+            rows.append(cells)
+        head = ["Stichtag", "Version", "Wert", "Notiz", "Quelle", "Erfasst von",
+                "Erfasst am (UTC)", "Kommentar", "Hinweis"]
         self.history.value = (
-            f'<table data-testid="history"><thead><tr>{head}</tr></thead><tbody>'
-            f"{''.join(rows)}</tbody></table>"
+            _table(head, rows, "history")
             + source_line(
                 f"Messwertspeicher {self.store.path.name}, Stand {fmt_date(dt.date.today())}"
             )
@@ -485,11 +471,7 @@ def _fmt(value: float) -> str:
 
 
 def _table(head: list[str], rows: list[list[str]], testid: str) -> str:
-    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
-                   for r in rows)
-    return (f'<table data-testid="{testid}"><thead><tr>{cells}</tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+    return htmlparts.table(head, rows, attrs=f' data-testid="{testid}"')
 
 
 def _parse_date(text: str) -> dt.date | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from workbench import htmlparts
 from workbench.cache import input_keyed_cache
 from workbench.figures import PLOTLY_CONFIG as FIGURE_CONFIG  # one home for the chart config
 from workbench.settings import Settings
@@ -153,29 +154,14 @@ def table(
     header: list[str], rows: list[list[Any]], caption: str, numeric: set[int] | None = None
 ) -> None:
     """A plain HTML table with its source as caption (values already formatted)."""
-    numeric = numeric or set()
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(
-            (f'<td class="num">{html.escape(str(v))}</td>' if i in numeric
-             else f"<td>{html.escape(str(v))}</td>")
-            for i, v in enumerate(row)
-        ) + "</tr>"
-        for row in rows
-    )
-    _display_html(
-        f'<div class="wb-report"><table class="wb-table"><caption>{html.escape(caption)}'
-        f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-    )
+    _display_html('<div class="wb-report">' + htmlparts.table(
+        header, rows, numeric=numeric or set(), caption=caption, attrs=' class="wb-table"'
+    ) + "</div>")
 
 
 def kpis(items: list[tuple[str, str]]) -> None:
     """Key figure tiles: (value, label)."""
-    tiles = "".join(
-        f'<div class="wb-kpi"><div class="v">{html.escape(v)}</div>'
-        f'<div class="l">{html.escape(label)}</div></div>'
-        for v, label in items
-    )
+    tiles = "".join(htmlparts.kpi_tile(v, label) for v, label in items)
     _display_html(f'<div class="wb-report wb-kpis">{tiles}</div>')
 
 
