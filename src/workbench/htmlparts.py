@@ -24,7 +24,8 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
     """``<table>`` with an optional caption, a header row and one row per item; cells at
     the ``numeric`` column positions get ``class="num"`` (right-aligned). ``attrs`` is
     inserted into the opening tag as given (e.g. ``' class="wb-table"'``)."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    # scope="col": screen readers and the tagged PDF (/TH) tie each cell to its column.
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in header)
     body = "".join(
         "<tr>" + "".join(
             f'<td class="num">{esc(v)}</td>' if i in numeric else f"<td>{esc(v)}</td>"

@@ -25,7 +25,8 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.command("reports")
 @click.option("--municipality", "-m", "municipalities", multiple=True, metavar="NAME_ODER_AGS",
               help="Gemeinde (Name oder AGS); mehrfach angeben für mehrere.")
-@click.option("--all", "all_", is_flag=True, help="Alle Städte und Gemeinden des Kreises.")
+@click.option("--all", "all_", is_flag=True, help="Alle Städte und Gemeinden des Kreises (mit PDF zusätzlich der "
+                   "Integrationsbericht des Kreises als eine PDF-Datei).")
 @kreis_option
 @click.option("--year", "-y", type=int, default=None,
               help="Berichtsjahr (Standard: letztes abgeschlossenes Kalenderjahr).")
@@ -97,7 +98,8 @@ def reports(municipalities: tuple[str, ...], all_: bool, year: int | None, out_d
 
         result = run_batch(jobs, out_dir, formats=fmt, workers=workers, mode=mode,
                            dask_address=dask_address, progress=not quiet, data_dir=data_dir,
-                           title=f"Integrationsberichte {region.kreis_name(kreis_ags)}")
+                           title=f"Integrationsberichte {region.kreis_name(kreis_ags)}",
+                           kreis_pdf=all_)
     except OutputWriteError as exc:
         raise click.ClickException(f"Ausgabeverzeichnis nicht nutzbar: {exc}") from exc
     except MissingExtraError as exc:

@@ -181,6 +181,12 @@ def show_figure(ctx: ReportContext, fig: Any) -> None:
                        config=FIGURE_CONFIG, validate=False)
     # No "application/vnd.plotly.v1+json" copy: it would double the executed notebook and the
     # export time; the HTML/PDF are the report, the ipynb is the archive of the run.
+    # role="img" + aria-label: screen readers (and Chromium's tagged PDF, as /Figure /Alt)
+    # get one short description instead of plotly's SVG fragments.
+    from workbench.reports.figure_alt import describe_figure
+
+    label = html.escape(describe_figure(fig), quote=True)
+    body = f'<div class="wb-figure" role="img" aria-label="{label}">{body}</div>'
     bundle = {"text/html": body, "text/plain": f"<Abbildung {div_id}>"}
     display(bundle, raw=True)
 

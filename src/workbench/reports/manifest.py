@@ -54,6 +54,11 @@ def write_index(out_dir: Path, manifest: dict[str, Any], title: str) -> Path:
             "</tr>"
         )
     n_ok = sum(1 for e in entries if e["status"] == OK)
+    combined = manifest.get("kreisbericht") or {}
+    combined_link = (
+        f'<p><a href="{h.escape(combined["pdf"])}">Integrationsbericht '
+        f'{h.escape(str(combined.get("name", "")))} {h.escape(str(combined.get("year", "")))}'
+        "</a> (alle Berichte in einer PDF-Datei)</p>" if combined.get("pdf") else "")
     page = f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8"><title>{h.escape(title)}</title>
 <style>body{{font-family:DejaVu Sans,Arial,sans-serif;max-width:70rem;margin:1rem auto}}
@@ -61,6 +66,7 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.25
 text-align:left}}.ok{{color:#0072B2}}.fehler{{color:#D55E00;font-weight:bold}}
 .num{{text-align:right}}</style></head><body>
 <h1>{h.escape(title)}</h1>
+{combined_link}
 <p>{n_ok} von {len(entries)} Berichten erstellt. „Erstellt“: Zeitpunkt der letzten
 Erstellung je Bericht (Ortszeit). AGS: amtlicher Gemeindeschlüssel.</p>
 <table><thead><tr><th>Gebiet</th><th>AGS</th><th>Status</th><th>Dateien</th>

@@ -4,12 +4,22 @@ No browser download ever: Playwright drives ``/usr/bin/chromium`` (override with
 ``WORKBENCH_CHROMIUM``); the page is opened from the file system, so the shared
 ``assets/plotly.min.js`` is loaded offline. We wait until every plotly chart has drawn its SVG
 before printing.
+
+The PDF is tagged (structure tree, ``/Lang de`` from ``<html lang>``, the document title
+shown by viewers, bookmarks from the headings; charts are ``role="img"`` with an
+``aria-label`` and become ``/Figure`` elements with ``/Alt``). For print only, a cover page
+with the table of contents is added to the page before printing (:data:`PREPARE_JS`; the
+HTML report itself is unchanged) and Chromium's header/footer templates carry the area,
+Berichtsjahr, Stand and „Seite x von y“.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
+import html as html_lib
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,18 +47,82 @@ PDF_OPTIONS: dict[str, Any] = {
     "format": "A4",
     "print_background": True,
     "scale": PRINT_SCALE,
-    "margin": {"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"},
+    # Top/bottom leave room for the header and footer templates.
+    "margin": {"top": "18mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+    "tagged": True,
+    "outline": True,
+    "display_header_footer": True,
 }
+# Pages printed at the same time by one browser (tabs).
+CONCURRENCY = 2
+FONT = '"Open Sans", verdana, arial, sans-serif'
+_FURNITURE = ('<div style="font-family:' + FONT.replace('"', "'") + ';font-size:7.5pt;'
+              'color:#444;width:100%;margin:0 12mm;display:flex;'
+              'justify-content:space-between">{left}{right}</div>')
 # Every chart div must have been drawn by plotly.js (an <svg class="main-svg">).
 CHARTS_DRAWN_JS = (
     "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
     ".every(d => d.querySelector('svg.main-svg'))"
 )
+# For print only: language, ids for the h2 headings, and – unless the document brings its own
+# (the combined Kreis report) – a cover page with the table of contents linking to them.
+# Returns the document title. Argument: the Stand text for the cover.
+PREPARE_JS = """(stand) => {
+  document.documentElement.lang = 'de';
+  const h2 = Array.from(document.querySelectorAll('h2'));
+  h2.forEach((h, i) => { if (!h.id) h.id = 'abschnitt-' + (i + 1); });
+  if (!document.querySelector('.wb-cover')) {
+    const el = (tag, cls, text) => {
+      const e = document.createElement(tag);
+      if (cls) e.className = cls;
+      if (text) e.textContent = text;
+      return e;
+    };
+    const m = document.title.match(/^(.*?)\\s+(\\d{4})$/);
+    const cover = el('section', 'wb-cover');
+    cover.append(el('p', 'wb-cover-kicker', 'Integrationsmonitoring'),
+                 el('p', 'wb-cover-title', m ? m[1] : document.title));
+    if (m) cover.append(el('p', 'wb-cover-meta', 'Berichtsjahr ' + m[2]));
+    cover.append(el('p', 'wb-cover-meta', 'Stand: ' + stand));
+    const nav = el('nav', 'wb-toc');
+    nav.setAttribute('aria-label', 'Inhalt');
+    nav.append(el('p', 'wb-toc-title', 'Inhalt'));
+    const ol = el('ol');
+    h2.forEach(h => {
+      const a = el('a', '', h.textContent.trim());
+      a.href = '#' + h.id;
+      const li = el('li'); li.append(a); ol.append(li);
+    });
+    nav.append(ol); cover.append(nav);
+    document.body.prepend(cover);
+  }
+  return document.title;
+}"""
 
 
 def chromium_path(settings: Settings | None = None) -> str:
     """The Chromium binary (``Settings.chromium``: ``WORKBENCH_CHROMIUM`` or the default)."""
     return current(settings).chromium
+
+
+def furniture(title: str, stand: str) -> dict[str, str]:
+    """Header (area, Berichtsjahr, Stand) and footer („Seite x von y“) templates."""
+    match = re.fullmatch(r"(.*?)\s+(\d{4})", title.strip())
+    area, year = (match.group(1), match.group(2)) if match else (title, "")
+    right = " · ".join(p for p in (f"Berichtsjahr {year}" if year else "", f"Stand: {stand}")
+                       if p)
+    header = _FURNITURE.format(left=f"<span>{html_lib.escape(area)}</span>",
+                               right=f"<span>{html_lib.escape(right)}</span>")
+    footer = _FURNITURE.format(
+        left="<span></span>",
+        right='<span>Seite <span class="pageNumber"></span> von '
+              '<span class="totalPages"></span></span>')
+    return {"header_template": header, "footer_template": footer}
+
+
+def stand_of(html: Path) -> str:
+    """Stand of a report: the local date its HTML was written (DD.MM.YYYY)."""
+    return dt.datetime.fromtimestamp(Path(html).stat().st_mtime).strftime("%d.%m.%Y")
 
 
 def html_to_pdf(html: Path, pdf: Path) -> Path:
@@ -62,7 +136,7 @@ def html_to_pdf(html: Path, pdf: Path) -> Path:
 def print_pdfs(
     jobs: Sequence[tuple[Path, Path]],
     *,
-    concurrency: int = 2,
+    concurrency: int = CONCURRENCY,
     timeout_ms: int = 60_000,
     on_done: Callable[[Path, Path, BaseException | None, float], None] | None = None,
 ) -> list[BaseException | None]:
@@ -101,8 +175,11 @@ def print_pdfs(
                                         timeout=timeout_ms)
                         await page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
                         await page.emulate_media(media="print")
+                        stand = stand_of(html)
+                        title = await page.evaluate(PREPARE_JS, stand)
                         with atomic_path(pdf) as tmp:
-                            await page.pdf(path=str(tmp), **PDF_OPTIONS)
+                            await page.pdf(path=str(tmp), **PDF_OPTIONS,
+                                           **furniture(title, stand))
                     except Exception as exc:  # noqa: BLE001 - reported per report
                         error = exc
                     finally:

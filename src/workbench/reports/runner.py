@@ -11,7 +11,8 @@ Output layout of ``run_batch(jobs, out_dir)``::
     out_dir/<stem>.html           report without code (needs assets/ beside it)
     out_dir/assets/plotly.min.js  one shared copy for all reports (offline)
     out_dir/assets/report.css
-    out_dir/pdf/<stem>.pdf        A4, printed from the HTML by headless Chromium
+    out_dir/pdf/<stem>.pdf        A4, tagged, printed from the HTML by headless Chromium
+    out_dir/pdf/Integrationsbericht_<Kreis>_<Jahr>.pdf   all reports in one PDF (kreis_pdf)
     out_dir/ipynb/<stem>.ipynb    executed notebook (also for failed reports: shows the error)
 
 Reports run on warm kernels (``workbench.reports.engine``): each worker process (or Dask
@@ -123,10 +124,13 @@ def run_batch(
     progress: bool = True,
     data_dir: str | Path | None = None,
     title: str = "Integrationsberichte Landkreis Ludwigsburg",
+    kreis_pdf: bool = False,
 ) -> BatchResult:
     """Render ``jobs`` into ``out_dir`` (see module docstring); never raises for a failed
     report – inspect ``BatchResult.failed``. ``mode``: ``all`` | ``failed`` | ``outdated``.
-    ``dask_address``: scheduler address (or a ``distributed.Client``) to run on a cluster."""
+    ``dask_address``: scheduler address (or a ``distributed.Client``) to run on a cluster.
+    ``kreis_pdf``: with PDF output, also print the combined Kreis Integrationsbericht from the
+    Kreis report and every municipal report of ``jobs`` (:mod:`workbench.reports.combined`)."""
     from tqdm.auto import tqdm
 
     unknown = set(formats) - set(FORMATS)
@@ -191,6 +195,8 @@ def run_batch(
 
     if "pdf" in formats:
         render_pdfs(out, results, manifest, progress)
+        if kreis_pdf:
+            _write_kreis_pdf(out, jobs, manifest, bool(todo), errors)
     for r in results:
         if "html" not in formats and "html" in r.outputs:
             # HTML was only needed as the PDF's source.
@@ -211,6 +217,40 @@ def run_batch(
     order = {job.key: i for i, job in enumerate(jobs)}
     results.sort(key=lambda r: order.get(r.key, 0))
     return BatchResult(out, results, skipped, time.perf_counter() - start, errors)
+
+
+def _write_kreis_pdf(out: Path, jobs: Sequence[ReportJob], manifest: dict[str, Any],
+                     changed: bool, errors: list[str]) -> None:
+    """The combined Kreis PDF from the batch's HTML reports (Kreis first, then by name);
+    re-printed when a report was rendered in this run or the PDF is missing."""
+    from workbench.reports.combined import Chapter, pdf_name, write_combined_pdf
+    from workbench.reports.manifest import OK
+
+    kreis = next((job for job in jobs if job.kind == "kreis"), None)
+    if kreis is None:
+        return
+    year = kreis.parameters.get("berichtsjahr", "")
+    rel = f"pdf/{pdf_name(kreis.name, year)}"
+    ordered = [kreis] + sorted((j for j in jobs if j.kind != "kreis"), key=lambda j: j.name)
+    chapters = []
+    for job in ordered:
+        entry = manifest["reports"].get(job.key, {})
+        html = entry.get("outputs", {}).get("html")
+        if entry.get("status") == OK and html and (out / html).exists():
+            chapters.append(Chapter(out / html, f"k{job.key}"))
+    if len(chapters) < len(ordered):
+        errors.append(f"Gesamtbericht {rel}: {len(ordered) - len(chapters)} Berichte fehlen "
+                      f"oder sind fehlgeschlagen; der Gesamtbericht enthält nur die übrigen.")
+    if not chapters:
+        return
+    if not changed and (out / rel).exists():
+        manifest["kreisbericht"] = {"pdf": rel, "name": kreis.name, "year": year}
+        return
+    try:
+        write_combined_pdf(out, chapters, kreis.name, year)
+        manifest["kreisbericht"] = {"pdf": rel, "name": kreis.name, "year": year}
+    except Exception as exc:  # noqa: BLE001 - the reports themselves are done
+        errors.append(f"Gesamtbericht {rel} nicht erstellt: {type(exc).__name__}: {exc}")
 
 
 def render_all(
@@ -236,4 +276,5 @@ def render_all(
     out = Path(out_dir) if out_dir else paths.output_dir() / default
     jobs = plan_jobs(all_municipalities=True, year=year, kreis=True, kreis_ags=kreis_ags)
     return run_batch(jobs, out, formats=formats, workers=workers, mode=mode, progress=progress,
-                     title=f"Integrationsberichte {region.kreis_name(kreis_ags)}")
+                     title=f"Integrationsberichte {region.kreis_name(kreis_ags)}",
+                     kreis_pdf=True)
