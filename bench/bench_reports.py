@@ -9,6 +9,13 @@ process's run, one after the other, on the same machine state; the ratio is prin
     .venv/bin/python bench/bench_reports.py                     # full naive loop (39)
     .venv/bin/python bench/bench_reports.py --naive-sample 6    # naive on 6, extrapolated
     .venv/bin/python bench/bench_reports.py --land              # + all BW municipalities
+    .venv/bin/python bench/bench_reports.py --pdf --naive-sample 1   # 40 reports with PDF
+
+With ``--pdf`` the main run is ``workbench reports --all --format html,pdf,ipynb`` (39
+municipal reports + the Kreis report, tagged PDFs, and the combined Kreis PDF, whose own time
+is read from the manifest); then the same 40 HTML files are printed again twice in this run:
+the previous printing (one new tab per report, untagged, no header/footer, 2 at a time) and
+the current ``workbench.reports.pdf.print_pdfs`` (tagged, cover, header/footer).
 
 With ``--naive-sample N`` the naive time for 39 is extrapolated from N reports (the output
 says so). ``--land`` also renders the population-only report for every municipality of
@@ -46,10 +53,11 @@ def naive(names: list[str], year: int, out: Path) -> float:
     return time.perf_counter() - start
 
 
-def ours(year: int, out: Path, workers: int, extra: list[str]) -> float:
+def ours(year: int, out: Path, workers: int, extra: list[str],
+         formats: str = "html,ipynb") -> float:
     start = time.perf_counter()
     proc = subprocess.run([str(BIN / "workbench"), "reports", "--year", str(year), "--out",
-                           str(out), "--format", "html,ipynb", "--workers", str(workers),
+                           str(out), "--format", formats, "--workers", str(workers),
                            "--quiet", *extra], capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     print(proc.stdout.strip())
@@ -57,6 +65,85 @@ def ours(year: int, out: Path, workers: int, extra: list[str]) -> float:
         print(proc.stderr[-2000:], file=sys.stderr)
         raise SystemExit(f"workbench reports failed (exit {proc.returncode})")
     return elapsed
+
+
+# The printing before tagged PDFs (reports/pdf.py until issue 12): untagged, no furniture.
+LEGACY_PDF_OPTIONS = {"format": "A4", "print_background": True, "scale": 700 / 900,
+                      "margin": {"top": "15mm", "bottom": "15mm", "left": "12mm",
+                                 "right": "12mm"}}
+
+
+def legacy_print(htmls: list[Path], out: Path, concurrency: int = 2) -> float:
+    """Print like the previous pipeline did (same browser, a new tab per report)."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from workbench.reports.pdf import CHARTS_DRAWN_JS, CHROMIUM_ARGS, chromium_path
+
+    out.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> None:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium_path(), headless=True,
+                                               args=CHROMIUM_ARGS)
+            gate = asyncio.Semaphore(concurrency)
+
+            async def one(html: Path) -> None:
+                async with gate:
+                    page = await browser.new_page(viewport={"width": 900, "height": 1000})
+                    await page.goto(html.resolve().as_uri(), wait_until="load")
+                    await page.wait_for_function(CHARTS_DRAWN_JS)
+                    await page.emulate_media(media="print")
+                    await page.pdf(path=str(out / f"{html.stem}.pdf"), **LEGACY_PDF_OPTIONS)
+                    await page.close()
+
+            await asyncio.gather(*(one(h) for h in htmls))
+            await browser.close()
+
+    start = time.perf_counter()
+    asyncio.run(run())
+    return time.perf_counter() - start
+
+
+def current_print(htmls: list[Path], out: Path) -> float:
+    from workbench.reports.pdf import print_pdfs
+
+    start = time.perf_counter()
+    errors = print_pdfs([(h, out / f"{h.stem}.pdf") for h in htmls])
+    elapsed = time.perf_counter() - start
+    failed = [str(e) for e in errors if e is not None]
+    if failed:
+        raise SystemExit(f"PDF printing failed: {failed[:3]}")
+    return elapsed
+
+
+def pdf_bench(year: int, tmp: Path, workers: int) -> dict[str, float]:
+    """40 reports with PDF end to end, then old vs new printing of the same HTML."""
+    import json
+
+    t_all = ours(year, tmp / "pdf", workers, ["--all"], formats="html,pdf,ipynb")
+    manifest = json.loads((tmp / "pdf" / "manifest.json").read_text(encoding="utf-8"))
+    htmls = sorted(p for p in (tmp / "pdf").glob("*.html") if p.name != "index.html")
+    combined = manifest.get("kreisbericht", {})
+    t_combined = float(combined.get("seconds", 0.0))
+    print(f"ours with PDF: {len(htmls)} reports (HTML + tagged PDF + ipynb) and the combined "
+          f"Kreis PDF ({combined.get('pdf', 'fehlt')}: {t_combined:.1f} s), {workers} workers: "
+          f"{t_all:.1f} s; without the combined PDF {t_all - t_combined:.1f} s")
+    t_legacy = legacy_print(htmls, tmp / "pdf-legacy")
+    print(f"printing only, previous (untagged, new tab per report): {t_legacy:.1f} s "
+          f"({t_legacy / len(htmls):.2f} s per report)")
+    t_current = current_print(htmls, tmp / "pdf-current")
+    print(f"printing only, current (tagged, cover, header/footer): {t_current:.1f} s "
+          f"({t_current / len(htmls):.2f} s per report)")
+    return {
+        f"workbench reports --all mit PDF ({len(htmls)} Berichte + Gesamt-PDF), {workers} Worker":
+            t_all,
+        f"davon Gesamt-PDF des Kreises ({len(htmls)} Kapitel)": t_combined,
+        f"nur PDF-Druck, bisher (ohne Tags), {len(htmls)} Berichte": t_legacy,
+        f"nur PDF-Druck, jetzt (getaggt, Deckblatt, Kopf-/Fußzeile), {len(htmls)} Berichte":
+            t_current,
+    }
 
 
 def main() -> None:
@@ -67,6 +154,9 @@ def main() -> None:
                         help="naive loop on the first N municipalities, extrapolated to 39")
     parser.add_argument("--land", action="store_true",
                         help="also time population-only reports for all BW municipalities")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also time 40 reports with tagged PDF (+ combined Kreis PDF) and "
+                             "the previous vs the current PDF printing")
     parser.add_argument("--keep", action="store_true", help="keep the output directory")
     args = parser.parse_args()
 
@@ -107,6 +197,8 @@ def main() -> None:
             print(f"land: {len(jobs)} population-only reports (Baden-Württemberg): "
                   f"{t_land:.1f} s ({t_land / len(jobs):.2f} s per report)")
             timings[f"{len(jobs)} Berichte Baden-Württemberg (nur Bevölkerung)"] = t_land
+        if args.pdf:
+            timings.update(pdf_bench(args.year, tmp, args.workers))
         write_result("bench_reports", statistic="ein Lauf",
                      title=f"{len(names)} Gemeindeberichte (ipynb + HTML), Jahr {args.year}",
                      timings=timings, ratios={"naiv ÷ workbench reports": t_naive39 / t_ours})

@@ -25,7 +25,8 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.command("reports")
 @click.option("--municipality", "-m", "municipalities", multiple=True, metavar="NAME_ODER_AGS",
               help="Gemeinde (Name oder AGS); mehrfach angeben für mehrere.")
-@click.option("--all", "all_", is_flag=True, help="Alle Städte und Gemeinden des Kreises (mit PDF zusätzlich der "
+@click.option("--all", "all_", is_flag=True,
+              help="Alle Städte und Gemeinden des Kreises (mit PDF zusätzlich der "
                    "Integrationsbericht des Kreises als eine PDF-Datei).")
 @kreis_option
 @click.option("--year", "-y", type=int, default=None,

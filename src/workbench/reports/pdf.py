@@ -53,6 +53,9 @@ PDF_OPTIONS: dict[str, Any] = {
     "outline": True,
     "display_header_footer": True,
 }
+# Printable height of an A4 page in CSS px before scaling (297 mm minus the margins),
+# with a little room for the caption line under a chart.
+PAGE_HEIGHT_PX = int((297 - 18 - 16) / 25.4 * 96 / PRINT_SCALE * 0.92)
 # Pages printed at the same time by one browser (tabs).
 CONCURRENCY = 2
 FONT = '"Open Sans", verdana, arial, sans-serif'
@@ -66,9 +69,31 @@ CHARTS_DRAWN_JS = (
 )
 # For print only: language, ids for the h2 headings, and – unless the document brings its own
 # (the combined Kreis report) – a cover page with the table of contents linking to them.
-# Returns the document title. Argument: the Stand text for the cover.
-PREPARE_JS = """(stand) => {
+# Returns the document title. Arguments: the Stand text for the cover, the printable page
+# height in CSS px.
+PREPARE_JS = """([stand, maxHeight]) => {
   document.documentElement.lang = 'de';
+  // A chart becomes ONE /Figure with its aria-label as /Alt (not dozens of untitled SVG
+  // parts): the label moves onto plotly's first SVG layer, the other layers are hidden.
+  document.querySelectorAll('div[role=img][aria-label]').forEach(fig => {
+    const svgs = Array.from(fig.querySelectorAll('svg'));
+    if (!svgs.length) return;
+    svgs.forEach((svg, i) => {
+      if (i === 0) {
+        svg.setAttribute('role', 'img');
+        svg.setAttribute('aria-label', fig.getAttribute('aria-label'));
+      } else {
+        svg.setAttribute('aria-hidden', 'true');
+      }
+    });
+    fig.removeAttribute('role');
+    fig.removeAttribute('aria-label');
+  });
+  // A chart taller than a page would be cut in two: shrink it to one page instead.
+  document.querySelectorAll('.wb-figure').forEach(fig => {
+    const h = fig.getBoundingClientRect().height;
+    if (h > maxHeight) fig.style.zoom = (maxHeight / h).toFixed(3);
+  });
   const h2 = Array.from(document.querySelectorAll('h2'));
   h2.forEach((h, i) => { if (!h.id) h.id = 'abschnitt-' + (i + 1); });
   if (!document.querySelector('.wb-cover')) {
@@ -176,7 +201,7 @@ def print_pdfs(
                         await page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
                         await page.emulate_media(media="print")
                         stand = stand_of(html)
-                        title = await page.evaluate(PREPARE_JS, stand)
+                        title = await page.evaluate(PREPARE_JS, [stand, PAGE_HEIGHT_PX])
                         with atomic_path(pdf) as tmp:
                             await page.pdf(path=str(tmp), **PDF_OPTIONS,
                                            **furniture(title, stand))

@@ -244,11 +244,13 @@ def _write_kreis_pdf(out: Path, jobs: Sequence[ReportJob], manifest: dict[str, A
     if not chapters:
         return
     if not changed and (out / rel).exists():
-        manifest["kreisbericht"] = {"pdf": rel, "name": kreis.name, "year": year}
-        return
+        return  # unchanged reports: the PDF (and its manifest entry) of the last run stand
+    started = time.perf_counter()
     try:
         write_combined_pdf(out, chapters, kreis.name, year)
-        manifest["kreisbericht"] = {"pdf": rel, "name": kreis.name, "year": year}
+        manifest["kreisbericht"] = {"pdf": rel, "name": kreis.name, "year": year,
+                                    "chapters": len(chapters),
+                                    "seconds": round(time.perf_counter() - started, 1)}
     except Exception as exc:  # noqa: BLE001 - the reports themselves are done
         errors.append(f"Gesamtbericht {rel} nicht erstellt: {type(exc).__name__}: {exc}")
 
