@@ -16,7 +16,7 @@ def test_table_escapes_and_marks_numeric_columns():
                           numeric={1}, caption="Quelle: A & B", attrs=' class="wb-table"')
     assert out == (
         '<table class="wb-table"><caption>Quelle: A &amp; B</caption><thead><tr>'
-        "<th>Gemeinde</th><th>Anteil &lt;%&gt;</th></tr></thead><tbody>"
+        "<th scope=\"col\">Gemeinde</th><th scope=\"col\">Anteil &lt;%&gt;</th></tr></thead><tbody>"
         '<tr><td>&lt;script&gt;</td><td class="num">12,5</td></tr>'
         '<tr><td></td><td class="num">1</td></tr></tbody></table>'
     )
@@ -24,7 +24,7 @@ def test_table_escapes_and_marks_numeric_columns():
 
 def test_table_without_caption():
     assert htmlparts.table(["A"], []) == (
-        "<table><thead><tr><th>A</th></tr></thead><tbody></tbody></table>")
+        "<table><thead><tr><th scope=\"col\">A</th></tr></thead><tbody></tbody></table>")
 
 
 def test_kpis():
