@@ -185,33 +185,40 @@ def print_pdfs(
             browser = await pw.chromium.launch(
                 executable_path=executable, headless=True, args=CHROMIUM_ARGS
             )
-            gate = asyncio.Semaphore(max(1, concurrency))
+            # A few tabs, each reused for report after report (no new tab and renderer
+            # per report); a tab left in an unknown state by an error is replaced.
+            tabs: asyncio.Queue[Any] = asyncio.Queue()
+
+            async def new_tab() -> Any:
+                return await browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
+
+            for _ in range(max(1, min(concurrency, len(jobs)))):
+                tabs.put_nowait(await new_tab())
 
             async def one(html: Path, pdf: Path) -> BaseException | None:
-                async with gate:
-                    started = time.perf_counter()
-                    error: BaseException | None = None
-                    page = await browser.new_page(
-                        viewport={"width": PRINT_WIDTH_PX, "height": 1000}
-                    )
-                    try:
-                        pdf.parent.mkdir(parents=True, exist_ok=True)
-                        await page.goto(Path(html).resolve().as_uri(), wait_until="load",
-                                        timeout=timeout_ms)
-                        await page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
-                        await page.emulate_media(media="print")
-                        stand = stand_of(html)
-                        title = await page.evaluate(PREPARE_JS, [stand, PAGE_HEIGHT_PX])
-                        with atomic_path(pdf) as tmp:
-                            await page.pdf(path=str(tmp), **PDF_OPTIONS,
-                                           **furniture(title, stand))
-                    except Exception as exc:  # noqa: BLE001 - reported per report
-                        error = exc
-                    finally:
-                        await page.close()
-                    if on_done is not None:
-                        on_done(html, pdf, error, time.perf_counter() - started)
-                    return error
+                page = await tabs.get()
+                started = time.perf_counter()
+                error: BaseException | None = None
+                try:
+                    pdf.parent.mkdir(parents=True, exist_ok=True)
+                    await page.emulate_media(media="screen")
+                    await page.goto(Path(html).resolve().as_uri(), wait_until="load",
+                                    timeout=timeout_ms)
+                    await page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
+                    await page.emulate_media(media="print")
+                    stand = stand_of(html)
+                    title = await page.evaluate(PREPARE_JS, [stand, PAGE_HEIGHT_PX])
+                    with atomic_path(pdf) as tmp:
+                        await page.pdf(path=str(tmp), **PDF_OPTIONS, **furniture(title, stand))
+                except Exception as exc:  # noqa: BLE001 - reported per report
+                    error = exc
+                    await page.close()
+                    page = await new_tab()
+                finally:
+                    tabs.put_nowait(page)
+                if on_done is not None:
+                    on_done(html, pdf, error, time.perf_counter() - started)
+                return error
 
             try:
                 return list(await asyncio.gather(*(one(h, p) for h, p in jobs)))

@@ -238,13 +238,13 @@ def _write_kreis_pdf(out: Path, jobs: Sequence[ReportJob], manifest: dict[str, A
         html = entry.get("outputs", {}).get("html")
         if entry.get("status") == OK and html and (out / html).exists():
             chapters.append(Chapter(out / html, f"k{job.key}"))
+    if not changed and (out / rel).exists():
+        return  # unchanged reports: the PDF (and its manifest entry) of the last run stand
     if len(chapters) < len(ordered):
         errors.append(f"Gesamtbericht {rel}: {len(ordered) - len(chapters)} Berichte fehlen "
                       f"oder sind fehlgeschlagen; der Gesamtbericht enthält nur die übrigen.")
     if not chapters:
         return
-    if not changed and (out / rel).exists():
-        return  # unchanged reports: the PDF (and its manifest entry) of the last run stand
     started = time.perf_counter()
     try:
         write_combined_pdf(out, chapters, kreis.name, year)
