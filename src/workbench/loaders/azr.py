@@ -1,7 +1,8 @@
 """Kreis records of 31.12.2025: AZR, GENESIS 12521-0041, Fortschreibung by age, Mikrozensus.
 
 ``kreis_<AGS>_records_<TTMMJJJJ>.json`` holds the records of one Kreis from four published JSON
-files; every top-level key names the source file, its commit and the source/reference date
+files; every top-level key names the source file (a path in the upstream repository
+CrispStrobe/bw-datenatlas, not in this project), its commit and the source/reference date
 (``"docs/data/district-azr-2025.json (commit …; source: …, reference_date 2025-12-31)"``).
 :func:`load_azr_records` returns them long (:data:`SCHEMA`), one row per figure:
 

@@ -6,7 +6,8 @@ Format: UTF-8, separator ``,``, names quoted when they contain a comma, empty ce
 Returned schema (:data:`SCHEMA`): ``ags`` 8 digits, ``name``, ``population`` (Int64),
 ``share_foreign`` and ``share_migration_bg`` (percent 0–100, nullable: suppressed for small
 municipalities), ``reference_date`` 2022-05-15. The age-share columns are deliberately not
-exposed: their values do not match their labels (see data/SOURCES notes).
+exposed: their values do not match their labels (see the ``notes`` in
+``data/raw/gerda/gerda_census_2022_municipalities.csv.provenance.json``).
 """
 
 from __future__ import annotations
