@@ -632,7 +632,22 @@ def list_traeger(directory: Path | None = None) -> list[str]:
 
 
 def load_catalogue(traeger_id: str, directory: Path | None = None) -> Catalogue:
-    """Load and validate ``<catalogue_dir>/<traeger_id>.yaml``."""
+    """Load and validate ``<catalogue_dir>/<traeger_id>.yaml`` (a Träger's Maßnahmenkatalog).
+
+    ``traeger_id``: the file stem, e.g. ``sachsenheim``; ``directory``: default
+    :func:`workbench.paths.catalogue_dir`. Returns the frozen :class:`Catalogue`
+    (``traeger``, ``handlungsfelder`` → ``massnahmen`` → ``indikatoren``);
+    :func:`indicators_frame` turns it into one row per indicator. Raises
+    ``FileNotFoundError`` (German, naming the catalogues there are) or
+    :class:`CatalogueError` (file, line, what was expected).
+
+    Example::
+
+        >>> cat = load_catalogue("sachsenheim")
+        >>> cat.traeger.name, cat.traeger.ags
+        ('Stadt Sachsenheim', '08118076')
+        >>> indicators_frame(cat).select("indicator_id", "kind", "target").head(3)
+    """
     path = catalogue_path(traeger_id, directory)
     if not path.is_file():
         known = ", ".join(list_traeger(directory)) or "keine"

@@ -286,7 +286,18 @@ def key_figures(
     change_points, change_start`` (yearly series: user series or estimate),
     ``kreis_latest_share, kreis_latest_date, land_latest_share`` (Regionalatlas) and
     ``projection_2029`` (linear, on the Kreis Regionalatlas series for the Kreis, else on the
-    municipal series).
+    municipal series). Shares in percent (0–100), dates as ``datetime.date``, ``None`` where
+    a source has no value.
+
+    ``pop``: the frame of :func:`workbench.population.load_population`; ``ags``: 8-digit
+    municipality or 5-digit Kreis key; ``kreis``/``land``: the areas compared with (default:
+    the area's own Kreis and Land). Raises ``KeyError`` for an AGS not in ``pop``.
+
+    Example::
+
+        >>> f = key_figures(load_population(), "08118076")
+        >>> f["zensus_share"], f["rank"], f["n"]
+        (16.7, 16, 39)
     """
     rows = pop.filter(pl.col("ags") == ags)
     if rows.height == 0:
@@ -406,7 +417,21 @@ PUBLISHED_CONCEPT = {
 
 
 def summary_text(pop: pl.DataFrame, ags: str) -> str:
-    """Short German plain-language summary of one area's foreign share (Gemeinde or Kreis)."""
+    """Short German plain-language summary of one area's foreign share (Gemeinde or Kreis).
+
+    ``pop``: the frame of :func:`workbench.population.load_population`; ``ags``: 8-digit
+    municipality or 5-digit Kreis key. The text compares with the Kreis (or, for a
+    Stadtkreis, the Land), gives the rank, the latest value (marked „geschätzt“ with its band
+    where estimated), the change since the Zensus 2011 and a projection to 2029; every figure
+    is taken from :func:`key_figures`.
+
+    Example::
+
+        >>> print(summary_text(load_population(), "08118076"))
+        Der Ausländeranteil in Sachsenheim liegt mit 16,7 % (Zensus 2022) unter dem
+        Kreisdurchschnitt von 18,5 %. Damit steht Sachsenheim auf Platz 16 von 39 Städten und
+        Gemeinden im Landkreis Ludwigsburg (Platz 1 = höchster Anteil). …
+    """
     f = key_figures(pop, ags)
     name, level = f["name"], f["level"]
     where = in_area(level, name)
@@ -551,7 +576,16 @@ def overview_table(pop: pl.DataFrame, kreis: str | None = None) -> pl.DataFrame:
     share_zensus, rank`` (Zensus 2022, 1 = highest), ``gap_kreis`` (points vs Kreis Zensus
     share), ``share_latest, latest_date, latest_status, latest_source`` (latest value of the
     municipal yearly series: user series where provided, otherwise the estimate, marked
-    ``geschätzt``).
+    ``geschätzt``), ``latest_band`` (± percentage points of that estimate, else null).
+    Shares in percent (0–100).
+
+    ``pop``: the frame of :func:`workbench.population.load_population`; ``kreis``: 5-digit
+    AGS (default: the Kreis the frame was built for).
+
+    Example::
+
+        >>> table = overview_table(load_population())
+        >>> table.sort("rank").select("name", "share_zensus", "share_latest").head(3)
     """
     kreis = kreis or detect_kreis(pop)
     gemeinden = pop.filter((pl.col("level") == "Gemeinde") & pl.col("ags").str.starts_with(kreis))

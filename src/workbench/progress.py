@@ -455,7 +455,20 @@ def indicator_progress(
     assessments: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The indicator frame (+ :data:`TARGET_COLUMNS`) plus :data:`PROGRESS_COLUMNS` as of
-    ``as_of``. ``targets``/``assessments``: the store's ``targets()``/``assessments()``."""
+    ``as_of``. ``targets``/``assessments``: the store's ``targets()``/``assessments()``.
+
+    ``indicators``: :func:`workbench.catalogue.indicators_frame` or catalogue(s);
+    ``observations``: ``ObservationStore.current()``; ``tolerance``: see the status rule in
+    the module docstring. The added columns include ``latest_period, latest_value,
+    progress, progress_pct, expected_pct, status, status_reason, trend_text, explanation``.
+
+    Example::
+
+        >>> cat = load_catalogue("sachsenheim")
+        >>> obs = ObservationStore().current("sachsenheim")
+        >>> progress = indicator_progress(cat, obs, dt.date(2026, 6, 30))
+        >>> progress.select("indicator_id", "status").head(3)
+    """
     ind = apply_targets(_as_indicators(indicators), targets)
     by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in observations.select("traeger_id", "indicator_id", "period", "value", "note",
@@ -508,6 +521,15 @@ def rollup(progress: pl.DataFrame, by: Iterable[str]) -> pl.DataFrame:
     ``share_on_track`` = ``n_on_track / n_indicators``: its base is EVERY indicator of the
     group (also those without target or data), so it is never „100 %“ over a reduced base.
     ``is_example`` is true if any indicator's latest value is example data.
+
+    ``progress``: the frame of :func:`indicator_progress`; ``by``: its grouping columns
+    (kept in the result). :func:`rollup_massnahmen`, :func:`rollup_handlungsfelder` and
+    :func:`rollup_traeger` are the three groupings the reports and dashboards use.
+
+    Example::
+
+        >>> rollup(progress, ["traeger_id", "handlungsfeld"]).select(
+        ...     "handlungsfeld", "n_indicators", "worst_status", "summary")
     """
     by = list(by)
     counts = [(pl.col("status") == s).sum().cast(pl.Int64).alias(s) for s in STATUSES]
@@ -529,15 +551,36 @@ def rollup(progress: pl.DataFrame, by: Iterable[str]) -> pl.DataFrame:
 
 
 def rollup_massnahmen(progress: pl.DataFrame) -> pl.DataFrame:
+    """:func:`rollup` per Maßnahme: ``traeger_id, handlungsfeld_id, handlungsfeld,
+    massnahme_id, massnahme, start, due`` plus the status counts and ``summary``.
+
+    Example::
+
+        >>> rollup_massnahmen(progress).select("massnahme", "due", "worst_status")
+    """
     return rollup(progress, ["traeger_id", "handlungsfeld_id", "handlungsfeld",
                              "massnahme_id", "massnahme", "start", "due"])
 
 
 def rollup_handlungsfelder(progress: pl.DataFrame) -> pl.DataFrame:
+    """:func:`rollup` per Handlungsfeld: ``traeger_id, handlungsfeld_id, handlungsfeld``
+    plus the status counts, ``share_on_track`` and ``summary``.
+
+    Example::
+
+        >>> rollup_handlungsfelder(progress).select("handlungsfeld", "n_indicators", "summary")
+    """
     return rollup(progress, ["traeger_id", "handlungsfeld_id", "handlungsfeld"])
 
 
 def rollup_traeger(progress: pl.DataFrame) -> pl.DataFrame:
+    """:func:`rollup` per Träger: ``traeger_id, traeger_name`` plus the status counts and
+    ``summary`` („32 Indikatoren: 0 erreicht, 0 im Plan, …“).
+
+    Example::
+
+        >>> rollup_traeger(progress).get_column("summary").item()
+    """
     return rollup(progress, ["traeger_id", "traeger_name"])
 
 

@@ -103,7 +103,8 @@ def municipalities(data_dir: Path | None = None, kreis: str = KREIS_AGS) -> pl.D
     """The municipalities whose AGS starts with ``kreis`` (39 rows for 08118, 1 103 for "08").
 
     Columns: ``ags, ars, name`` (short name), ``name_official, is_stadt, area_km2,
-    population`` (latest 31.12.), ``reference_date, lon, lat``; sorted by AGS.
+    population`` (latest 31.12.), ``reference_date, lon, lat``; sorted by AGS. ``data_dir``:
+    default :func:`workbench.paths.data_dir`; ``kreis``: an AGS prefix (Kreis or Land).
 
     Example::
 
@@ -237,10 +238,22 @@ def normalise(text: str) -> str:
 
 
 def resolve(name_or_ags: str, register: pl.DataFrame | None = None) -> tuple[str, str]:
-    """('08118076', 'Sachsenheim') for 'sachsenheim', 'Sachsenheim, Stadt', '08118076',
-    '8118076'; ``register`` defaults to the municipalities of Landkreis Ludwigsburg.
+    """The ``(ags, name)`` of a municipality given by name or AGS.
 
-    Raises ``UnknownMunicipalityError`` with close matches for anything else.
+    ``name_or_ags``: a name in any case, with or without „Stadt“/„, Stadt“, or the AGS with
+    or without its leading zero. ``register``: the frame to search (default: the
+    municipalities of Landkreis Ludwigsburg; pass ``municipalities(kreis="08")`` for all of
+    Baden-Württemberg). Raises ``UnknownMunicipalityError`` (German, with close matches) for
+    anything else, and for a name that occurs in several Kreise of the register.
+
+    Example::
+
+        >>> resolve("sachsenheim")
+        ('08118076', 'Sachsenheim')
+        >>> resolve("8118076")
+        ('08118076', 'Sachsenheim')
+        >>> resolve("Böblingen", municipalities(kreis="08115"))
+        ('08115003', 'Böblingen')
     """
     register = register if register is not None else municipalities()
     pairs = list(zip(register.get_column("ags"), register.get_column("name"), strict=True))

@@ -303,6 +303,19 @@ class ObservationStore:
     and its directory are created and migrated on first use. ``specs`` returns the catalogue
     indicators of a Träger (default :func:`catalogue_specs`); pass ``validate=False`` to store
     values without catalogue checks.
+
+    :meth:`current` returns the latest version per value, columns ``traeger_id,
+    indicator_id, period, value, note, version, entered_by, entered_at, source, comment,
+    is_example``; :meth:`history`, :meth:`as_of`, :meth:`targets` and :meth:`assessments`
+    the rest of the record.
+
+    Example::
+
+        >>> store = ObservationStore("/tmp/messwerte.sqlite")
+        >>> store.record("sachsenheim", "anzahl-sprachkurse", dt.date(2025, 12, 31), 12,
+        ...              entered_by="Analyse", source="Kursliste VHS")
+        1
+        >>> store.current("sachsenheim").select("indicator_id", "period", "value", "version")
     """
 
     def __init__(

@@ -97,6 +97,17 @@ def trend_chart(
     Official series: solid lines with filled markers; estimates: dashed, open markers,
     „geschätzt“ in the legend; linear projections to 2029: dotted. Published single figures
     (AZR, municipal register) appear as separate star markers with their own source.
+
+    ``pop``: the frame of :func:`workbench.population.load_population`; ``ags``: the area
+    (8-digit municipality or 5-digit Kreis); ``kreis``/``land``: the comparison lines;
+    ``projection``: draw the projections; ``title``/``height``: layout. Returns a plotly
+    ``Figure`` (German labels and number format). Raises ``KeyError`` for an unknown AGS.
+
+    Example::
+
+        >>> fig = trend_chart(load_population(), "08118076")
+        >>> fig.show()                       # in JupyterLab
+        >>> fig.write_html("sachsenheim.html")
     """
     fig = go.Figure()
     used: list[tuple[str, pl.DataFrame]] = []
