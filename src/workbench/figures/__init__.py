@@ -145,3 +145,16 @@ def finish(
     n_lines = sources.count("<br>") + 1
     fig.update_layout(margin={"b": axis_px + 10 + 16 * n_lines})
     return add_source(fig, sources, axis_px=axis_px)
+
+
+_AREA_MODULES = ("integration", "population", "progress")
+
+
+def __getattr__(name: str) -> object:
+    # ``workbench.figures.population.trend_chart(...)`` without importing the area module
+    # first (as ``workbench.<submodule>``); area modules load on first use only.
+    if name in _AREA_MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -89,12 +89,30 @@ def _build_from_files(data_dir: str, files: InputFiles, kreis: str) -> pl.DataFr
 
 
 def load_population(data_dir: Path | str | None = None, kreis: str = KREIS_AGS) -> pl.DataFrame:
-    """The tidy population frame (see module docstring), validated.
+    """The tidy population frame, validated: one row per area × reference date × source.
+
+    Columns: ``level`` (Gemeinde, Kreis, Land), ``ags``, ``name``, ``reference_date``,
+    ``year``, ``population``, ``foreigners`` (null where not published), ``share`` (foreign
+    share in percent, 0–100), ``source`` (a key of ``workbench.population.SOURCES``, listed
+    in the package docstring), ``status`` (``amtlich`` or ``geschätzt``), ``basis``
+    (population basis, e.g. „Zensus 2022“; a series breaks where it changes), ``band``
+    (± percentage points of an estimate, else null).
+
+    Parameters: ``data_dir`` – the data directory (default :func:`workbench.paths.data_dir`);
+    ``kreis`` – 5-digit AGS of the Kreis whose municipalities get rows (default 08118).
 
     Cached on the paths, modification times and sizes of every input file (raw files, the
     published figures and the user directory): in-process (repeated calls cost a stat() per
     file) and as parquet under :func:`cache_dir` (a fresh kernel or CLI call skips the Excel
     parsing; ``WORKBENCH_POPULATION_CACHE=0`` switches that off).
+
+    Example::
+
+        >>> pop = load_population()
+        >>> zensus = pop.filter(pl.col("ags") == "08118076", pl.col("source") == "zensus2022")
+        >>> zensus.get_column("share").item()
+        16.7
+        >>> load_population(kreis="08115")  # Landkreis Böblingen
     """
     root = Path(data_dir).resolve() if data_dir else paths.data_dir()
     files = input_files(root)
