@@ -39,6 +39,7 @@ _SUBMODULES = {
     "provenance",
     "region",
     "reports",
+    "settings",
     "store",
     "suppression",
     "validation",
