@@ -20,7 +20,7 @@ from typing import Any as _Any
 __version__ = "0.1.0"
 
 # The public submodules. Not listed on purpose: cli/commands (the command line), dashboards
-# (Voila apps), and the internal helpers diskcache, ids, excel_safety and tabular.
+# (Voila apps), and the internal helpers cache, diskcache, fsutil, ids, excel_safety, tabular.
 _SUBMODULES = {
     "catalogue",
     "estimation",
