@@ -311,9 +311,11 @@ class ObservationStore:
 
     Example::
 
+        >>> from workbench.observation import Observation
         >>> store = ObservationStore("/tmp/messwerte.sqlite")
-        >>> store.record("sachsenheim", "anzahl-sprachkurse", dt.date(2025, 12, 31), 12,
-        ...              entered_by="Analyse", source="Kursliste VHS")
+        >>> store.record(Observation("sachsenheim", "anzahl-sprachkurse",
+        ...                          dt.date(2025, 12, 31), 12,
+        ...                          entered_by="Analyse", source="Kursliste VHS"))
         1
         >>> store.current("sachsenheim").select("indicator_id", "period", "value", "version")
     """
