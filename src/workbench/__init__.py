@@ -20,7 +20,8 @@ from typing import Any as _Any
 __version__ = "0.1.0"
 
 # The public submodules. Not listed on purpose: cli/commands (the command line), dashboards
-# (Voila apps), and the internal helpers cache, diskcache, fsutil, ids, excel_safety, tabular.
+# (Voila apps), and the internal helpers cache, diskcache, fsutil, htmlparts, ids,
+# excel_safety, tabular and tabular_write.
 _SUBMODULES = {
     "catalogue",
     "estimation",
