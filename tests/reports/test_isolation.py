@@ -82,3 +82,10 @@ def test_kernel_class_is_registered_with_papermill():
     engine_cls = papermill_engines.get_engine("workbench_warm")
     assert engine_cls.__name__ == "WarmKernelEngine"
     assert WarmKernel  # the engine's kernel holder
+
+
+def test_normalise_hides_only_the_creation_minute():
+    a = "<p>Bericht 2024 · AGS 08118076 · erstellt am 03.12.2026, 08:15 Uhr</p>"
+    b = "<p>Bericht 2024 · AGS 08118076 · erstellt am 03.12.2026, 08:16 Uhr</p>"
+    assert normalise_html(a) == normalise_html(b)
+    assert normalise_html(a) != normalise_html(a.replace("2024", "2025"))

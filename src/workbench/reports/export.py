@@ -226,6 +226,12 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _CELL_ID = re.compile(r"cell-id=[0-9a-f]{8}\b")
 
 
+# The report's creation time („erstellt am 03.12.2026, 08:15 Uhr“) is the minute it ran.
+_CREATED = re.compile(r"erstellt am \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} Uhr")
+
+
 def normalise_html(text: str) -> str:
-    """Replace random ids (uuid4 div ids, papermill's injected cell id) by placeholders."""
+    """Replace random ids (uuid4 div ids, papermill's injected cell id) and the creation time
+    by placeholders."""
+    text = _CREATED.sub("erstellt am <Zeit>", text)
     return _CELL_ID.sub("cell-id=<random>", _UUID.sub("<uuid>", text))
