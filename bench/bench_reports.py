@@ -92,8 +92,11 @@ def legacy_print(htmls: list[Path], out: Path, concurrency: int = 2) -> float:
             async def one(html: Path) -> None:
                 async with gate:
                     page = await browser.new_page(viewport={"width": 900, "height": 1000})
-                    await page.goto(html.resolve().as_uri(), wait_until="load")
-                    await page.wait_for_function(CHARTS_DRAWN_JS)
+                    # 60 s like the previous pipeline (Playwright's default 30 s is too
+                    # short on a loaded machine).
+                    await page.goto(html.resolve().as_uri(), wait_until="load",
+                                    timeout=60_000)
+                    await page.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000)
                     await page.emulate_media(media="print")
                     await page.pdf(path=str(out / f"{html.stem}.pdf"), **LEGACY_PDF_OPTIONS)
                     await page.close()

@@ -46,7 +46,7 @@ def pdf_name(kreis_name: str, year: int | str) -> str:
 
 
 def _text(fragment: str) -> str:
-    return html_lib.unescape(re.sub(r"\s+", " ", _TAGS.sub("", fragment))).strip()
+    return html_lib.unescape(re.sub(r"\s+", " ", _TAGS.sub(" ", fragment))).strip()
 
 
 def _chapter_body(text: str, prefix: str) -> tuple[str, list[tuple[int, str, str]]]:
