@@ -89,6 +89,10 @@ PREPARE_JS = """([stand, maxHeight]) => {
     fig.removeAttribute('role');
     fig.removeAttribute('aria-label');
   });
+  // Tables with many columns only fit the page width if cells may break inside words.
+  document.querySelectorAll('table.wb-table').forEach(t => {
+    if (t.rows.length && t.rows[0].cells.length >= 8) t.classList.add('wb-wide');
+  });
   // A chart taller than a page would be cut in two: shrink it to one page instead.
   document.querySelectorAll('.wb-figure').forEach(fig => {
     const h = fig.getBoundingClientRect().height;
