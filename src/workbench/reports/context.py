@@ -187,6 +187,10 @@ def show_figure(ctx: ReportContext, fig: Any) -> None:
 
     label = html.escape(describe_figure(fig), quote=True)
     body = f'<div class="wb-figure" role="img" aria-label="{label}">{body}</div>'
+    # and the data as a table under it ("Daten als Tabelle", workbench.figures.describe)
+    from workbench.figures.describe import describe_figure as chart_text
+
+    body += chart_text(fig).table_html()
     bundle = {"text/html": body, "text/plain": f"<Abbildung {div_id}>"}
     display(bundle, raw=True)
 

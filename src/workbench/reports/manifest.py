@@ -63,16 +63,21 @@ def write_index(out_dir: Path, manifest: dict[str, Any], title: str) -> Path:
 <html lang="de"><head><meta charset="utf-8"><title>{h.escape(title)}</title>
 <style>body{{font-family:DejaVu Sans,Arial,sans-serif;max-width:70rem;margin:1rem auto}}
 table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.25rem .6rem;
-text-align:left}}.ok{{color:#0072B2}}.fehler{{color:#D55E00;font-weight:bold}}
-.num{{text-align:right}}</style></head><body>
+text-align:left}}.ok{{color:#005A8C}}a{{color:#004C7A}}
+a:focus-visible{{outline:3px solid #004C7A;outline-offset:2px}}
+.fehler{{color:#A63C00;font-weight:bold}}
+.num{{text-align:right}}.scroll{{overflow-x:auto}}
+h1{{overflow-wrap:break-word}}body{{padding:0 .5rem}}</style></head><body>
+<main>
 <h1>{h.escape(title)}</h1>
 {combined_link}
 <p>{n_ok} von {len(entries)} Berichten erstellt. „Erstellt“: Zeitpunkt der letzten
 Erstellung je Bericht (Ortszeit). AGS: amtlicher Gemeindeschlüssel.</p>
-<table><thead><tr><th>Gebiet</th><th>AGS</th><th>Status</th><th>Dateien</th>
-<th>Erstellt</th></tr></thead><tbody>
+<div class="scroll" tabindex="0" role="region" aria-label="Berichte">
+<table><thead><tr><th scope="col">Gebiet</th><th scope="col">AGS</th><th scope="col">Status</th>
+<th scope="col">Dateien</th><th scope="col">Erstellt</th></tr></thead><tbody>
 {chr(10).join(rows)}
-</tbody></table></body></html>
+</tbody></table></div></main></body></html>
 """
     path = Path(out_dir) / "index.html"
     atomic_write_text(path, page)
