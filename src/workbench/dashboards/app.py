@@ -69,6 +69,13 @@ DASHBOARDS: dict[str, str] = {
     "messwerte_erfassen.ipynb": "Messwerte erfassen",
 }
 ERFASSUNG_NOTEBOOK = "messwerte_erfassen.ipynb"
+# notebook name -> first part of the page <title> ("Ausländeranteil – Integrationsmonitoring
+# Landkreis Ludwigsburg"); the area is appended by the template
+PAGE_TITLES: dict[str, str] = {
+    "auslaenderanteil": "Ausländeranteil",
+    "handlungsfelder": "Handlungsfelder",
+    "messwerte_erfassen": "Messwerte erfassen",
+}
 
 
 def list_notebooks(root: Path) -> list[str]:
@@ -331,9 +338,12 @@ class StartPageHandler(tornado.web.RequestHandler):
             "<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'>"
             "<title>Integrationsmonitoring – Dashboards</title>"
             "<style>body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:18px;"
-            "margin:3em auto;max-width:50em;line-height:1.6}a{color:#0072B2}</style></head>"
-            f"<body><h1>Integrationsmonitoring {html.escape(area)}</h1>"
-            f"<p>Dashboards:</p><ul>{items}</ul></body></html>"
+            "margin:3em auto;max-width:50em;line-height:1.6;padding:0 12px}a{color:#004C7A}"
+            "h1{font-size:1.7em;overflow-wrap:break-word}"
+            "a:focus-visible{outline:3px solid #004C7A;outline-offset:2px}</style></head>"
+            f"<body><main><h1>Integrationsmonitoring {html.escape(area)}</h1>"
+            f'<nav aria-labelledby="wb-dashboards"><h2 id="wb-dashboards">Dashboards</h2>'
+            f"<ul>{items}</ul></nav></main></body></html>"
         )
 
 
@@ -498,8 +508,14 @@ class WorkbenchVoila(Voila):
         # Read by the page template (resources.workbench.plotly_js); Voila's renderer takes
         # extra resources from the config, so the configured ones (already parsed into the
         # trait) go back there with ours added.
+        from workbench import region
+
         resources = {**self.voila_configuration.resources,
-                     "workbench": {"plotly_js": self.plotly_url}}
+                     "workbench": {"plotly_js": self.plotly_url,
+                                   # page titles and the banner's navigation (template)
+                                   "area": region.kreis_name(region.default_kreis()),
+                                   "titles": PAGE_TITLES,
+                                   "nav": self.enabled_dashboards()}}
         self.voila_configuration.config.VoilaConfiguration.resources = resources
 
     def host_policy(self) -> HostPolicy:

@@ -17,6 +17,7 @@ import polars as pl
 
 from workbench import metrics, region
 from workbench.dashboards.base import (
+    LiveText,
     figure_spec,
     header,
     html_widget,
@@ -114,7 +115,10 @@ class AuslaenderanteilDashboard:
             options=sorted(self.names.values(), key=str.casefold),
             placeholder="Gemeinde suchen …",
             description="Gemeinde:",
-            ensure_option=True,
+            # Any spelling is accepted and resolved on Enter/leaving the field
+            # ("ludwigsburg", "Loechgau"); unknown names get a German message.
+            ensure_option=False,
+            continuous_update=False,
             layout=w.Layout(width="360px"),
             style={"description_width": "80px"},
         )
@@ -122,6 +126,7 @@ class AuslaenderanteilDashboard:
         self.search.observe(self._on_search, names="value")
         self.notice = w.HTML("")
         self.kpis = html_widget("", "wb-kpis")
+        self.live = LiveText()  # announces the key figures of a new selection
         # Charts redraw in place (PlotlyChart, Plotly.react), drawn top to bottom.
         self.trend_chart = PlotlyChart()
         self.ranking_chart = PlotlyChart()
@@ -148,6 +153,7 @@ class AuslaenderanteilDashboard:
                     ]
                 ),
                 self.notice,
+                self.live,
                 self.kpis,
                 self.trend_chart,
                 w.HTML(
@@ -156,7 +162,7 @@ class AuslaenderanteilDashboard:
                 ),
                 self.map_chart,
                 self.ranking_chart,
-                w.HTML("<h3>Alle Städte und Gemeinden</h3>"),
+                w.HTML("<h2>Alle Städte und Gemeinden</h2>"),
                 self.downloads,
                 self.table,
             ],
@@ -301,9 +307,18 @@ class AuslaenderanteilDashboard:
         self.select(ags)
 
     def _on_search(self, change: dict) -> None:
-        ags = self.ags_by_name.get(change["new"])
-        if ags is not None and ags != self.ags:
-            self.select(ags)
+        wanted = (change["new"] or "").strip()
+        if not wanted or wanted == self.names[self.ags]:
+            return
+        try:
+            ags, _ = resolve_municipality(wanted, self.register)
+        except (UnknownMunicipalityError, ValueError) as exc:
+            self.notice.value = message(
+                f"„{wanted}“ nicht gefunden: {exc} – angezeigt wird weiter "
+                f"{self.names[self.ags]}.", "error")
+            self.live.text = f"„{wanted}“ nicht gefunden."
+            return
+        self.select(ags)
 
     def _on_map_click(self, change: dict) -> None:
         ags = self.ags_by_name.get((change["new"] or {}).get("name", ""))
@@ -323,6 +338,7 @@ class AuslaenderanteilDashboard:
         self.figures["key"] = view["key"]
         # Above the fold first: key figures and trend reach the browser before the rest.
         self.kpis.value = view["kpi_html"]
+        self.live.text = view["live"]
         self.trend_chart.figure = view["trend_spec"]
         if self.search.value != name:
             self.search.value = name
@@ -345,6 +361,7 @@ class AuslaenderanteilDashboard:
             view = self._views[ags] = {
                 "key": key,
                 "kpi_html": self._kpi_html(key),
+                "live": self._live_text(key),
                 "trend_spec": figure_spec(self._figure(ags, "trend")),
                 "ranking_spec": figure_spec(self._figure(ags, "ranking")),
             }
@@ -356,6 +373,12 @@ class AuslaenderanteilDashboard:
         for ags in self.names:
             self._view(ags)
         self.kreis_tab.prepare()  # data and chart JSON only; widgets on first selection
+
+    def _live_text(self, f: dict[str, Any]) -> str:
+        """One sentence for screen readers after a selection (the key figures' gist)."""
+        rank = f" Rang {f['rank']} von {f['n']} im {self.word}." if f["rank"] else ""
+        return (f"Angezeigt: {f['name']}. Ausländeranteil {fmt_percent(f['zensus_share'])} "
+                f"({SOURCES['zensus2022'].label}).{rank}")
 
     def _kpi_html(self, f: dict[str, Any]) -> str:
         zensus = f"{SOURCES['zensus2022'].label}, Stichtag {fmt_date(f['zensus_date'])}"

@@ -8,10 +8,13 @@ import os
 import urllib.parse
 from typing import Any
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
 from workbench.dashboards import READY_MARKER
 from workbench.figures import FONT_FAMILY, PALETTE, PLOTLY_CONFIG
+from workbench.figures.describe import describe_figure
 from workbench.htmlparts import kpi_card
 
 # Shown above every dashboard; keeps the look consistent and readable on a projector.
@@ -39,6 +42,17 @@ CSS = f"""
 .wb-table th, .wb-table td {{ padding: 3px 10px; border-bottom: 1px solid #ddd; }}
 .wb-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .wb-table th {{ text-align: left; background: #f0f0f0; }}
+.wb-table {{ overflow-x: auto; max-width: 100%; }}
+.wb-table tbody th {{ background: none; font-weight: normal; }}
+.wb-table caption {{ caption-side: bottom; text-align: left; font-size: 12px; color: #444; }}
+.wb-chart-data {{ margin: 0 0 14px 0; font-size: 14px; }}
+.wb-chart-data summary {{ cursor: pointer; color: #004C7A; text-decoration: underline; }}
+.wb-visually-hidden {{ position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }}
+/* reflow (WCAG 1.4.10): at 320 px nothing is wider than the screen */
+.wb-dashboard .widget-hbox {{ flex-wrap: wrap; }}
+.wb-dashboard .widget-combobox, .wb-dashboard .widget-dropdown,
+.wb-dashboard .widget-text {{ max-width: 100%; }}
 </style>
 """
 
@@ -79,10 +93,11 @@ def html_widget(content: str, css_class: str | None = None) -> w.HTML:
 
 
 def header(title: str, subtitle: str = "") -> w.HTML:
-    sub = f'<div class="wb-subtitle">{html.escape(subtitle)}</div>' if subtitle else ""
+    """The dashboard's one ``h1`` (sections below are ``h2``/``h3``) and its subtitle."""
+    sub = f'<p class="wb-subtitle">{html.escape(subtitle)}</p>' if subtitle else ""
     return w.HTML(
-        f'{CSS}<div class="wb-dashboard"><div class="wb-title">'
-        f"{html.escape(title)}</div>{sub}</div>"
+        f'{CSS}<div class="wb-dashboard"><h1 class="wb-title">'
+        f"{html.escape(title)}</h1>{sub}</div>"
     )
 
 
@@ -96,6 +111,29 @@ def message(text: str, kind: str = "info") -> str:
     """German feedback box; kind: info | error | ok."""
     extra = {"error": " wb-error", "ok": " wb-ok"}.get(kind, "")
     return f'<div class="wb-message{extra}" role="status">{html.escape(text)}</div>'
+
+
+class LiveText(anywidget.AnyWidget):
+    """A visually hidden ``aria-live="polite"`` region (WCAG 4.1.3): screen readers announce
+    ``text`` whenever it changes, e.g. the key figures after a new selection. The region
+    element stays in the page (only its text changes), which is what makes it announced."""
+
+    _esm = """
+    function render({ model, el }) {
+      const region = document.createElement("div");
+      region.setAttribute("aria-live", "polite");
+      region.setAttribute("role", "status");
+      region.className = "wb-visually-hidden wb-live";
+      el.appendChild(region);
+      const show = () => { region.textContent = model.get("text") || ""; };
+      // first text after the region is in the page, so the first selection is announced too
+      setTimeout(show, 0);
+      model.on("change:text", show);
+    }
+    export default { render };
+    """
+    text = traitlets.Unicode("").tag(sync=True)
+
 
 
 kpi = kpi_card  # the dashboards' key figure (workbench.htmlparts)
@@ -113,6 +151,8 @@ def figure_spec(fig) -> dict[str, Any]:
     if isinstance(template, dict):
         template.pop("data", None)
     spec["config"] = dict(PLOTLY_CONFIG)
+    # text alternative for the browser (role=img + aria-label, "Daten als Tabelle")
+    spec["alt"] = describe_figure(spec).as_json()
     return reserve_margins(spec)
 
 

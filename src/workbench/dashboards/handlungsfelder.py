@@ -114,11 +114,11 @@ class HandlungsfelderDashboard:
                 self.summary,
                 self.overview_chart,
                 self.legend,
-                w.HTML("<h3>Maßnahmen je Handlungsfeld</h3>"),
+                w.HTML("<h2>Maßnahmen je Handlungsfeld</h2>"),
                 self.tabs,
-                w.HTML("<h3>Zeitplan</h3>"),
+                w.HTML("<h2>Zeitplan</h2>"),
                 self.zeitplan_chart,
-                w.HTML("<h3>Evaluation: Vergleich der beiden letzten Stichtage</h3>"),
+                w.HTML("<h2>Evaluation: Vergleich der beiden letzten Stichtage</h2>"),
                 self.evaluation_chart,
                 self.evaluation_table,
                 self.history,
@@ -239,8 +239,8 @@ class HandlungsfelderDashboard:
         items = "".join(
             f"<li><b>{html.escape(status)}</b>: {html.escape(text)}</li>"
             for status, text in prog.status_legend(set(self.progress["status"])))
-        return (f'<div class="wb-note" data-testid="status-erlaeuterung"><h4>Was die Status '
-                f"bedeuten</h4><ul>{items}</ul></div>")
+        return (f'<div class="wb-note" data-testid="status-erlaeuterung"><h3>Was die Status '
+                f"bedeuten</h3><ul>{items}</ul></div>")
 
     def _history_html(self) -> str:
         """Finished projects (history): real period, status text, source — no progress."""
@@ -253,7 +253,7 @@ class HandlungsfelderDashboard:
             rows.append({"Projekt/Maßnahme": m.titel,
                          "Projektzeitraum": f"{fmt_date(start)} – {fmt_date(due)}",
                          "Status": m.abgeschlossen or "", "Quelle": m.quelle.label()})
-        return ("<h3>Abgeschlossene Projekte (Geschichte)</h3>"
+        return ("<h2>Abgeschlossene Projekte (Geschichte)</h2>"
                 + html_table(pl.DataFrame(rows))
                 + source_line("; ".join(self.catalogue.documents(closed=True))
                               + "; Zeitraum wie in der Quelle, nicht am heutigen Zeitplan "

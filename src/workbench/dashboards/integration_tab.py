@@ -80,7 +80,7 @@ class KreisIntegrationTab:
                                    "Integrationsindikatoren vor."))]
         name = frame.get_column("name")[0]
         out: list[w.Widget] = [w.HTML(
-            f"<h3>{html.escape(name)}: amtliche Kennzahlen zur Integration</h3>")]
+            f"<h2>{html.escape(name)}: amtliche Kennzahlen zur Integration</h2>")]
         out.append(w.HTML(self._kpi_html(frame)))
         notes = {
             "bestand_2025": integ.CONCEPT_NOTE,
@@ -91,8 +91,8 @@ class KreisIntegrationTab:
             if key in HISTORY_KEYS and not rdb_header:
                 rdb_header = True
                 last = integ.last_year(frame.filter(pl.col("concept") == "Regionaldatenbank"))
-                out.append(w.HTML(f"<h3>Entwicklung bis {last} (Regionaldatenbank, Stand "
-                                  f"{last})</h3>" + message(integ.OUTDATED_NOTE)))
+                out.append(w.HTML(f"<h2>Entwicklung bis {last} (Regionaldatenbank, Stand "
+                                  f"{last})</h2>" + message(integ.OUTDATED_NOTE)))
             chart = PlotlyChart(spec)
             self.charts[key] = chart
             out.append(chart)
@@ -131,7 +131,7 @@ class KreisIntegrationTab:
             return ""
         files = self.files.select("table", "file", "origin", "stand").iter_rows()
         return (
-            '<h3>Verwendete Dateien</h3><div class="wb-table">'
+            '<h2>Verwendete Dateien</h2><div class="wb-table">'
             + htmlparts.table(["Tabelle", "Datei", "Herkunft", "Stand"], files) + "</div>"
             + source_line("Statistische Ämter des Bundes und der Länder (Regionaldatenbank, "
                           "Regionalatlas); Destatis / Statistisches Landesamt Baden-Württemberg "

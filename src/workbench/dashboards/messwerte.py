@@ -140,7 +140,7 @@ class MesswerteErfassenDashboard:
                 self.comment,
                 self.save,
                 self.feedback,
-                w.HTML("<h3>Bisherige Werte dieses Indikators (alle Versionen)</h3>"),
+                w.HTML("<h2>Bisherige Werte dieses Indikators (alle Versionen)</h2>"),
                 self.history,
                 self.target_box,
                 self.assessment_box,
@@ -301,7 +301,7 @@ class MesswerteErfassenDashboard:
         self.target_save.on_click(lambda _b: self.submit_target())
         e = self.target_errors
         self.target_box = w.VBox([
-            w.HTML("<h3>Zielwert festlegen</h3><p>Ein hier festgelegter Zielwert ersetzt den "
+            w.HTML("<h2>Zielwert festlegen</h2><p>Ein hier festgelegter Zielwert ersetzt den "
                    "Zielwert des Katalogs; frühere Zielwerte bleiben in der Liste sichtbar.</p>"),
             self.target_value, e["Zielwert"], self.target_by, e["Festgelegt von"],
             self.target_comment, e["Begründung"], self.target_save, self.target_feedback,
@@ -398,7 +398,7 @@ class MesswerteErfassenDashboard:
         self.assessment_save.on_click(lambda _b: self.submit_assessment())
         e = self.assessment_errors
         self.assessment_box = w.VBox([
-            w.HTML("<h3>Qualitatives Ziel bewerten</h3><p>Eine Bewertung wird mit Datum, "
+            w.HTML("<h2>Qualitatives Ziel bewerten</h2><p>Eine Bewertung wird mit Datum, "
                    "Begründung und Namen gespeichert; frühere Bewertungen bleiben erhalten.</p>"),
             self.rating, e["Bewertung"], self.assessed_on, e["Bewertet am"],
             self.justification, e["Begründung"], self.assessed_by, e["Bewertet von"],

@@ -49,10 +49,56 @@ function withOverlay(fig, overlay) {
   return data;
 }
 
+// Text alternative (WCAG 1.1.1): the chart is one image with a generated German description
+// (workbench.figures.describe, sent as fig.alt), its data a real table under it.
+function describe(div, details, alt) {
+  if (!alt || !alt.label) return;
+  div.setAttribute("role", "img");
+  div.setAttribute("aria-label", alt.label);
+  details.replaceChildren();
+  if (!alt.rows || !alt.rows.length) { details.hidden = true; return; }
+  details.hidden = false;
+  const summary = document.createElement("summary");
+  summary.textContent = "Daten als Tabelle";
+  const hidden = document.createElement("span");
+  hidden.className = "wb-visually-hidden";
+  hidden.textContent = ": " + (alt.caption || "").split(" – ")[0];
+  summary.appendChild(hidden);
+  const table = document.createElement("table");
+  const caption = table.createCaption();
+  caption.textContent = alt.caption || "";
+  const headRow = table.createTHead().insertRow();
+  for (const column of alt.columns || []) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = column;
+    headRow.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const row of alt.rows) {
+    const tr = body.insertRow();
+    row.forEach((cell, i) => {
+      const c = document.createElement(i ? "td" : "th");
+      if (!i) c.scope = "row";
+      c.textContent = cell;
+      tr.appendChild(c);
+    });
+  }
+  const wrap = document.createElement("div");
+  wrap.className = "wb-table";
+  wrap.appendChild(table);
+  details.append(summary, wrap);
+}
+
 async function render({ model, el }) {
   const div = document.createElement("div");
   div.style.width = "100%";
   el.appendChild(div);
+  const details = document.createElement("details");
+  details.className = "wb-chart-data";
+  details.hidden = true;
+  el.appendChild(details);
+  describe(div, details, (model.get("figure") || {}).alt);
   let Plotly;
   try {
     Plotly = await waitForPlotly(60000);
@@ -91,6 +137,7 @@ async function render({ model, el }) {
     const fig = model.get("figure") || {};
     const overlay = model.get("overlay") || {};
     if (fig !== drawnFigure || !div.data || !div.data.length) {
+      if (fig !== drawnFigure) describe(div, details, fig.alt);
       drawnFigure = fig;
       drawnOverlay = overlay;
       return draw(fig, overlay);
