@@ -45,3 +45,8 @@ def test_local_time_for_readers():
     assert fmt_datetime_local("2026-07-01T12:00:00+00:00") == "01.07.2026, 14:00 Uhr"
     assert fmt_datetime_local(dt.datetime(2026, 12, 31, 23, 30)) == "01.01.2027, 00:30 Uhr"
     assert fmt_datetime_local(None) == fmt_datetime_local("") == "–"
+
+
+def test_points_value_has_sign_and_no_unit():
+    assert f.fmt_points_value(4.45) == "+4,5"
+    assert f.fmt_points_value(-3.94) == "−3,9"

@@ -52,6 +52,11 @@ def fmt_points(value: float | None, decimals: int = 1, signed: bool = True) -> s
     return f"{sign}{text} Prozentpunkte"
 
 
+def fmt_points_value(value: float | None, decimals: int = 1) -> str:
+    """4.45 -> '+4,5': signed points for a place whose label names the unit."""
+    return fmt_points(value, decimals).removesuffix(" Prozentpunkte")
+
+
 def fmt_points_short(value: float | None, decimals: int = 1) -> str:
     """4.45 -> '+4,5 PP'."""
     return fmt_points(value, decimals).replace(" Prozentpunkte", " PP")

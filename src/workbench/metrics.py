@@ -556,7 +556,7 @@ OVERVIEW_LABELS: dict[str, str] = {
     "population": "Einwohner 31.12.2023",
     "share_zensus": "Anteil Zensus 2022",
     "rank": "Rang",
-    "gap_kreis": "Abstand Kreis",
+    "gap_kreis": "Abstand Kreis (Prozentpunkte)",
     "share_latest": "Anteil zuletzt",
     "latest_date": "Stand",
     "latest_status": "Status",

@@ -35,8 +35,7 @@ from workbench.formatting import (
     fmt_int,
     fmt_number,
     fmt_percent,
-    fmt_points,
-    fmt_points_short,
+    fmt_points_value,
 )
 from workbench.population import (
     ESTIMATED,
@@ -267,7 +266,7 @@ class AuslaenderanteilDashboard:
                 f'<td class="num">{fmt_int(row["population"])}</td>',
                 f'<td class="num">{fmt_percent(row["share_zensus"])}</td>',
                 f'<td class="num">{fmt_int(row["rank"])}</td>',
-                f'<td class="num">{fmt_points_short(row["gap_kreis"])}</td>',
+                f'<td class="num">{fmt_points_value(row["gap_kreis"])}</td>',
                 f'<td class="num">{fmt_percent(row["share_latest"])}'
                 + (f" ± {fmt_number(row['latest_band'])}" if est and row["latest_band"] else "")
                 + "</td>",
@@ -391,8 +390,10 @@ class AuslaenderanteilDashboard:
                 "rank",
             ),
             kpi(
-                f"Abstand zum {self.word}",
-                fmt_points(f["gap_kreis"]).replace(" Prozentpunkte", " PP"),
+                # "PP" is no word a reader knows (BITV/plain language): the unit goes into
+                # the label, the tile keeps the large number short.
+                f"Abstand zum {self.word} in Prozentpunkten",
+                fmt_points_value(f["gap_kreis"]),
                 zensus,
                 "gap",
             ),
@@ -404,7 +405,7 @@ class AuslaenderanteilDashboard:
                      else str(f["change_start"].year))
             latest = fmt_percent(f["latest_share"])
             if est and f["latest_band"] is not None:
-                latest += f" ± {fmt_number(f['latest_band'])} PP"
+                latest += f" ± {fmt_number(f['latest_band'])} Prozentpunkte"
             when = (f"am {f['latest_label']}" if f["latest_label"][:1].isdigit()
                     else f"({f['latest_label']})")
             note = f"{label}: {latest} {when}"
@@ -412,8 +413,9 @@ class AuslaenderanteilDashboard:
                 note += "; Reihenbruch Zensus 2022 (neue Bevölkerungsbasis)"
             parts.append(
                 kpi(
-                    f"Veränderung seit {since}" + (" (geschätzt)" if est else ""),
-                    fmt_points(f["change_points"]).replace(" Prozentpunkte", " PP"),
+                    f"Veränderung seit {since} in Prozentpunkten"
+                    + (" (geschätzt)" if est else ""),
+                    fmt_points_value(f["change_points"]),
                     note,
                     "change",
                 )
