@@ -8,6 +8,7 @@ separators and a colour-blind safe palette (Okabe–Ito). Area modules:
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import plotly.graph_objects as go
 
@@ -66,6 +67,13 @@ PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "locale": "de",
 CLOUD_BUTTONS = ["sendChartToCloud", "sendDataToCloud", "editInChartStudio"]
 NOTEBOOK_CONFIG = {"displaylogo": False, "locale": "de", "showSendToCloud": False,
                    "modeBarButtonsToRemove": CLOUD_BUTTONS}
+
+
+# JavaScript that fits a chart's title, legend, axis title and source lines to the width it is
+# drawn at (chart_layout.js: ``wbDrawFitted``, ``wbRefit``, ``wbInstallReportFit``). Loaded by
+# the dashboards' PlotlyChart widget and by the report pages (``assets/chart_layout.js``).
+CHART_LAYOUT_FILE = Path(__file__).with_name("chart_layout.js")
+CHART_LAYOUT_JS = CHART_LAYOUT_FILE.read_text(encoding="utf-8")
 
 
 def configure_notebook_renderers() -> None:
@@ -137,13 +145,78 @@ def add_source(fig: go.Figure, text: str, *, axis_px: int = 52) -> go.Figure:
     return fig
 
 
+# Layout before the browser fits a chart to its width (chart_layout.js does the same for the
+# width it is drawn at): charts are planned for NOMINAL_WIDTH px, glyphs CHAR_EM wide, lines
+# LINE em high; the plot area never gets less than MIN_PLOT px.
+NOMINAL_WIDTH = 900
+CHAR_EM = 0.56
+LINE = 1.3
+MIN_PLOT = 120
+
+
+def _legend_entries(fig: go.Figure) -> list[str]:
+    return [str(t.name) for t in fig.data
+            if t.showlegend is not False and t.name and t.visible is not False]
+
+
+def _legend_height(names: list[str], size: float, width: int = NOMINAL_WIDTH) -> float:
+    """Height of a horizontal legend with these entries in rows of ``width`` px."""
+    rows = row_width = row_height = 0.0
+    for name in names:
+        lines = name.split("<br>")
+        w = 46 + max(len(line) for line in lines) * size * CHAR_EM
+        h = len(lines) * size * LINE + 6
+        if row_width and row_width + w > width - 8:
+            rows += row_height
+            row_width = row_height = 0.0
+        row_width += w
+        row_height = max(row_height, h)
+    return rows + row_height + 6
+
+
 def finish(
-    fig: go.Figure, sources: str, *, title: str | None, height: int, axis_px: int = 52
+    fig: go.Figure, sources: str, *, title: str | None, height: int, axis_px: int = 52,
+    legend: str = "top",
 ) -> go.Figure:
-    """Style the figure and reserve a bottom margin for the axis and every source line."""
+    """Style the figure, put the title, the legend (``"top"``: rows under the title;
+    ``"right"``: beside the plot) and every source line where nothing overlaps at
+    :data:`NOMINAL_WIDTH` px, and give the plot area ``height`` minus the default margins
+    (at least :data:`MIN_PLOT` px). Browsers refit this to the drawn width (chart_layout.js).
+    """
     apply_style(fig, title=title, height=height)
+    default_top = fig.layout.margin.t
     n_lines = sources.count("<br>") + 1
-    fig.update_layout(margin={"b": axis_px + 10 + 16 * n_lines})
+    bottom = axis_px + 10 + 16 * n_lines
+    top = 8.0
+    if title:
+        size = round(14 * 1.4)  # plotly's title font: 1.4 × the figure font
+        chars = int((NOMINAL_WIDTH - 16) / (size * CHAR_EM))
+        lines = textwrap.wrap(title.replace("<br>", " "), chars, break_long_words=False,
+                              break_on_hyphens=False) or [title]
+        fig.update_layout(title={"text": "<br>".join(lines), "x": 0, "xref": "container",
+                                 "xanchor": "left", "y": 1, "yref": "container",
+                                 "yanchor": "top", "pad": {"t": top, "l": 4}})
+        top += len(lines) * size * LINE + 10
+    names = _legend_entries(fig)
+    legend_top = None
+    if legend == "top" and len(names) > 1:
+        legend_top = top
+        top += _legend_height(names, 14) + 6
+    elif legend == "right":
+        fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1,
+                                  "yanchor": "top"})
+    above = max((len(str(a.text).split("<br>")) * (a.font.size or 14) * LINE + 8
+                 for a in fig.layout.annotations
+                 if a.yref == "paper" and (a.y or 0) >= 1 and a.yanchor == "bottom"),
+                default=0)
+    top = int(top + above + 6 + 0.999)
+    plot = max(MIN_PLOT, height - default_top - bottom)
+    total = top + bottom + plot
+    fig.update_layout(margin={"t": top, "b": bottom}, height=total)
+    if legend_top is not None:
+        fig.update_layout(legend={"orientation": "h", "x": 0, "xref": "container",
+                                  "xanchor": "left", "y": 1 - legend_top / total,
+                                  "yref": "container", "yanchor": "top"})
     return add_source(fig, sources, axis_px=axis_px)
 
 

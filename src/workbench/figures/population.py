@@ -268,13 +268,9 @@ def trend_chart(
     # Tall enough that every legend entry fits beside the plot (no scrolling legend).
     entries = sum(1 for t in fig.data if t.showlegend is not False)
     needed = 80 + LEGEND_ROW_PX * entries + 62 + 16 * (sources.count("<br>") + 1)
-    fig = finish(fig, sources, title=title, height=max(height, needed))
-    # Legend at the right: a top legend with five entries would run into the title.
-    fig.update_layout(
-        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top",
-                "font": {"size": 12}, "tracegroupgap": 0},
-        margin={"r": 20},
-    )
+    # Legend beside the plot (rows under the title where the chart is narrow, chart_layout.js)
+    fig = finish(fig, sources, title=title, height=max(height, needed), legend="right")
+    fig.update_layout(legend={"font": {"size": 12}, "tracegroupgap": 0}, margin={"r": 20})
     return fig
 
 

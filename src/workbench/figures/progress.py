@@ -333,10 +333,17 @@ def zeitplan_chart(
             hovertemplate="%{y}<br>%{customdata[0]} – %{customdata[1]} (%{customdata[2]})"
                           "<extra></extra>",
         ))
-    for date in catalogue.evaluation_dates():
+    evaluations = catalogue.evaluation_dates()
+    for date in evaluations:
         fig.add_vline(x=date.isoformat(), line_dash="dash", line_color=PALETTE["black"])
-        fig.add_annotation(x=date.isoformat(), y=1, yref="paper", text=f"Evaluation<br>"
-                           f"{fmt_date(date)}", showarrow=False, yanchor="bottom",
+    if evaluations:
+        # One label for all dashed lines: a label per line overlaps its neighbour when two
+        # evaluations are a year apart on a narrow chart.
+        dates = [fmt_date(d) for d in evaluations]
+        listed = dates[0] if len(dates) == 1 else ", ".join(dates[:-1]) + " und " + dates[-1]
+        fig.add_annotation(x=0, xref="paper", xanchor="left", y=1, yref="paper",
+                           yanchor="bottom", showarrow=False, align="left",
+                           text=f"Gestrichelte Linien: Evaluation am {listed}",
                            font={"size": 11})
     if as_of is not None:
         fig.add_vline(x=as_of.isoformat(), line_color=PALETTE["vermillion"], line_width=2)
@@ -360,14 +367,8 @@ def zeitplan_chart(
         {"beginn", "ende"} & set(plan.annahme.betrifft)) else ""
     title = title or (f"Zeitplan {plan.beginn.year}–{plan.ende.year}{assumed}: Maßnahmen und "
                       f"Evaluation alle {plan.evaluation_jahre} Jahre")
-    finish(fig, sources, title=title, height=260 + 48 * massnahmen.height)
-    # Title, legend (one entry per Handlungsfeld) and evaluation labels need their own rows.
-    fig.update_layout(margin={"t": 150},
-                      legend={"y": 1.0, "yanchor": "bottom", "yref": "container", "x": 0,
-                              "orientation": "h"},
-                      title={"y": 0.98, "yref": "container", "yanchor": "top"})
-    fig.update_layout(legend={"y": 1.0 - 50 / fig.layout.height, "yanchor": "top"})
-    return fig
+    # Title, legend (one entry per Handlungsfeld) and the evaluation label get their own rows.
+    return finish(fig, sources, title=title, height=170 + 48 * massnahmen.height)
 
 
 def evaluation_chart(
