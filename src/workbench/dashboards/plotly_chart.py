@@ -23,7 +23,9 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
-_ESM = r"""
+from workbench.figures import CHART_LAYOUT_JS
+
+_ESM = CHART_LAYOUT_JS + r"""
 function waitForPlotly(timeoutMs) {
   // Under `workbench dashboards` the page template knows where plotly.js is served.
   if (!window.Plotly && window.__wbLoadPlotly) window.__wbLoadPlotly();
@@ -106,9 +108,13 @@ async function render({ model, el }) {
     div.textContent = "Diagramm konnte nicht geladen werden.";
     return;
   }
-  const draw = (fig, overlay) => Plotly.react(
-    div, withOverlay(fig, overlay), fig.layout || {},
-    Object.assign({ responsive: true }, fig.config || {}));
+  // Title, legend, axis title and sources fitted to the chart's width (chart_layout.js).
+  const draw = (fig, overlay) => {
+    const data = withOverlay(fig, overlay);
+    const config = Object.assign({ responsive: true }, fig.config || {});
+    return wbDrawFitted(Plotly, div, data, fig.layout || {}, config,
+                        (layout) => Plotly.react(div, data, layout, config));
+  };
   // All charts of the page share one queue: draws run one at a time in the order asked for,
   // each followed by a painted frame. On first view the selector and key figures are on
   // screen before the top chart is drawn, and that one before the ones further down; on a
@@ -160,8 +166,11 @@ async function render({ model, el }) {
     model.set("clicked", { name: point.data.name || "", count: (previous.count || 0) + 1 });
     model.save_changes();
   });
+  // A new width (window, tab shown) fits the layout again; queued like every draw.
   const observer = new ResizeObserver(() => {
-    if (div.data) Plotly.Plots.resize(div);
+    if (div.data && Math.abs(div.getBoundingClientRect().width - (div.__wbWidth || 0)) >= 1) {
+      enqueue(() => wbRefit(Plotly, div));
+    }
   });
   observer.observe(el);
   return () => {

@@ -31,6 +31,9 @@ from workbench.fsutil import atomic_path, atomic_write
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 ASSETS = "assets"
 PLOTLY_JS = "plotly.min.js"
+# Fits chart titles, legends and source lines to the width a chart is drawn at (a copy of
+# workbench/figures/chart_layout.js).
+CHART_LAYOUT_JS = "chart_layout.js"
 REPORT_CSS = "report.css"
 
 
@@ -124,7 +127,8 @@ def lab_css_path() -> Path:
 
 
 def install_assets(out_dir: Path) -> Path:
-    """Copy plotly.min.js and the stylesheet to ``out_dir/assets`` (only when changed)."""
+    """Copy plotly.min.js, chart_layout.js and the stylesheet to ``out_dir/assets`` (only
+    when changed)."""
     target = Path(out_dir) / ASSETS
     target.mkdir(parents=True, exist_ok=True)
     plotly_src = plotly_js_path()
@@ -132,6 +136,11 @@ def install_assets(out_dir: Path) -> Path:
     if not dst.exists() or dst.stat().st_size != plotly_src.stat().st_size:
         with atomic_path(dst) as tmp:
             shutil.copyfile(plotly_src, tmp)
+    layout_js = (Path(__file__).parents[1] / "figures" / CHART_LAYOUT_JS).read_text(
+        encoding="utf-8")
+    layout_dst = target / CHART_LAYOUT_JS
+    if not layout_dst.exists() or layout_dst.read_text(encoding="utf-8") != layout_js:
+        atomic_write_text(layout_dst, layout_js)
     css = lab_css_path().read_text(encoding="utf-8") + "\n" + (
         TEMPLATE_DIR / "bericht" / "static" / "bericht.css"
     ).read_text(encoding="utf-8")

@@ -62,10 +62,12 @@ FONT = '"Open Sans", verdana, arial, sans-serif'
 _FURNITURE = ('<div style="font-family:' + FONT.replace('"', "'") + ';font-size:7.5pt;'
               'color:#444;width:100%;margin:0 12mm;display:flex;'
               'justify-content:space-between">{left}{right}</div>')
-# Every chart div must have been drawn by plotly.js (an <svg class="main-svg">).
+# Every chart div must have been drawn by plotly.js (an <svg class="main-svg">) and fitted to
+# its width (chart_layout.js marks it data-wb-layout="fitting" until then).
 CHARTS_DRAWN_JS = (
     "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
-    ".every(d => d.querySelector('svg.main-svg'))"
+    ".every(d => d.querySelector('svg.main-svg')"
+    " && d.getAttribute('data-wb-layout') !== 'fitting')"
 )
 # For print only: language, ids for the h2 headings, and – unless the document brings its own
 # (the combined Kreis report) – a cover page with the table of contents linking to them.
