@@ -17,6 +17,7 @@ const WB_CHAR_EM = 0.56;  // average glyph width of DejaVu Sans / Arial in em
 const WB_LINE = 1.3;      // plotly's line height of multi-line text in em
 const WB_BR = /<br\s*\/?>/i;
 const WB_MIN_PLOT = 120;  // px: the smallest plot area a chart is given
+const WB_MIN_WIDTH = 120;  // px: narrower means not laid out yet
 
 function wbPlain(text) {
   return String(text == null ? "" : text).replace(/<[^>]*>/g, "");
@@ -286,8 +287,11 @@ async function wbDrawFitted(Plotly, gd, data, base, config, draw) {
   const width = wbWidth(gd);
   gd.__wbBase = base;
   gd.__wbConfig = config;
-  if (!width) {  // hidden (a closed tab): fitted when it gets a width
-    gd.__wbWidth = 0;
+  if (width < WB_MIN_WIDTH) {
+    // hidden (a closed tab) or not laid out yet (a widget box before its panel is sized):
+    // plotly's own layout now, fitted when the chart gets its width (wbRefit)
+    gd.__wbWidth = width;
+    gd.setAttribute("data-wb-layout", "waiting");
     return draw(base);
   }
   gd.setAttribute("data-wb-layout", "fitting");
@@ -317,7 +321,12 @@ async function wbDrawFitted(Plotly, gd, data, base, config, draw) {
 // Draw again when the chart's width changed (window resize, a tab shown).
 function wbRefit(Plotly, gd) {
   if (!gd.__wbBase || !gd.data) return Promise.resolve(gd);
-  if (Math.abs(wbWidth(gd) - (gd.__wbWidth || 0)) < 1) return Promise.resolve(gd);
+  const width = wbWidth(gd);
+  if (Math.abs(width - (gd.__wbWidth || 0)) < 1) return Promise.resolve(gd);
+  if (width < WB_MIN_WIDTH) {  // hidden again: plotly follows its box as before
+    gd.__wbWidth = width;
+    return Promise.resolve(Plotly.Plots.resize(gd));
+  }
   return wbDrawFitted(Plotly, gd, gd.data, gd.__wbBase, gd.__wbConfig,
                       (layout) => Plotly.react(gd, gd.data, layout, gd.__wbConfig));
 }
