@@ -4,8 +4,9 @@ language, title, one h1, focus contrast, chart text alternatives, no cloud/share
 keyboard selection with a live region, reflow at 320 px).
 
 axe-core comes from npm (``package.json`` at the repository root, installed by
-``make setup``). Screenshots at four viewports are written to a temporary directory whose
-path is printed (``pytest -s``) for a human look.
+``make setup``). Screenshots at four viewports are written to
+``tests/artifacts/barrierefreiheit/`` (gitignored) for a human look. Overlapping or cut chart
+text is tested in ``test_chart_layout.py``.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def axe_source() -> str:
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("a11y-screenshots")
+def shots() -> Path:
+    # kept as test artifacts (gitignored, CI may keep them), like test_chart_layout.py's
+    path = PROJECT_DIR / "tests" / "artifacts" / "barrierefreiheit"
+    path.mkdir(parents=True, exist_ok=True)
     print(f"\nScreenshots (Barrierefreiheit): {path}")
     return path
 
