@@ -113,7 +113,7 @@ async function render({ model, el }) {
     const data = withOverlay(fig, overlay);
     const config = Object.assign({ responsive: true }, fig.config || {});
     return wbDrawFitted(Plotly, div, data, fig.layout || {}, config,
-                        (layout) => Plotly.react(div, data, layout, config));
+                        (layout, d) => Plotly.react(div, d, layout, config));
   };
   // All charts of the page share one queue: draws run one at a time in the order asked for,
   // each followed by a painted frame. On first view the selector and key figures are on

@@ -199,7 +199,8 @@ def finish(
         top += len(lines) * size * LINE + 10
     names = _legend_entries(fig)
     legend_top = None
-    if legend == "top" and len(names) > 1:
+    # plotly draws a legend as soon as one entry shows beside another trace
+    if legend == "top" and names and len(fig.data) > 1:
         legend_top = top
         top += _legend_height(names, 14) + 6
     elif legend == "right":

@@ -54,6 +54,12 @@ function wbIsAbove(a) {
     && (a.yanchor === "bottom" || a.yanchor == null);
 }
 
+// Labels that start at the chart's left edge (x = 0 of the plot, shifted by its left margin).
+function wbAtLeftEdge(a) {
+  return wbIsSource(a) || (wbIsAbove(a) && a.xref === "paper" && a.x === 0
+                           && a.xanchor === "left");
+}
+
 function wbCartesian(data) {
   return (data || []).some((t) => !["table", "pie"].includes(t.type || "scatter"));
 }
@@ -91,7 +97,10 @@ function wbFitLayout(base, width, data, measured) {
   // Legend: beside the plot when it has room there, else in rows under the title.
   const shown = (data || []).filter((t) => t.showlegend !== false && t.visible !== false
     && t.name != null && t.name !== "");
-  const legendOn = layout.showlegend === true || (layout.showlegend !== false && shown.length > 1);
+  // plotly's rule as observed: a legend as soon as one entry shows beside another trace;
+  // after drawing, what plotly decided (m.showlegend) counts.
+  const legendOn = m.showlegend != null ? m.showlegend : layout.showlegend === true
+    || (layout.showlegend !== false && shown.length >= 1 && (data || []).length > 1);
   const legend = Object.assign({}, layout.legend);
   let legendTop = null;
   if (legendOn) {
@@ -133,9 +142,10 @@ function wbFitLayout(base, width, data, measured) {
   for (const a of layout.annotations || []) {
     if (!wbIsAbove(a)) continue;
     const size = (a.font && a.font.size) || font;
-    if (a.xref === "paper" && a.x === 0 && a.xanchor === "left") {
-      const chars = Math.max(10, Math.floor((width - left - 8) / (size * WB_CHAR_EM)));
+    if (wbAtLeftEdge(a)) {  // from the chart's left edge over its whole width
+      const chars = Math.max(10, Math.floor((width - 12) / (size * WB_CHAR_EM)));
       a.text = wbWrap(String(a.text).split(WB_BR).join(" "), chars, "").join("<br>");
+      a.xshift = 4 - left;
     }
     const lines = String(a.text).split(WB_BR).length;
     above = Math.max(above, lines * size * WB_LINE + 8);
@@ -187,14 +197,16 @@ function wbFitLayout(base, width, data, measured) {
   // Horizontal bars with their value outside: room for the longest text right of the bar.
   const outside = (data || []).filter((t) => t.type === "bar" && t.orientation === "h"
     && t.textposition === "outside" && Array.isArray(t.x));
-  if (outside.length && !xaxis.range && layout.barmode !== "stack") {
+  if (outside.length && layout.barmode !== "stack") {
     const size = font;
     const longest = Math.max(...outside.flatMap((t) => (Array.isArray(t.text) ? t.text
       : [t.texttemplate || ""]).map((s) => wbPlain(s).length)));
     const textPx = longest * size * WB_CHAR_EM + 14;
     const maxX = Math.max(...outside.flatMap((t) => t.x.filter((v) => typeof v === "number")));
     if (maxX > 0 && plotWidth > 2 * textPx) {
-      xaxis.range = [0, maxX * plotWidth / (plotWidth - textPx)];
+      const needed = maxX * plotWidth / (plotWidth - textPx);
+      const given = Array.isArray(xaxis.range) ? xaxis.range[1] : 0;
+      xaxis.range = [Array.isArray(xaxis.range) ? xaxis.range[0] : 0, Math.max(given, needed)];
       xaxis.autorange = false;
     }
   }
@@ -219,6 +231,33 @@ function wbFitLayout(base, width, data, measured) {
   return layout;
 }
 
+// Values written beside horizontal bars that do not fit right of their bar are wrapped into
+// lines (only the text's line breaks change; a copy of the traces is drawn, never the input).
+function wbFitData(data, layout, width) {
+  const font = (layout.font && layout.font.size) || 12;
+  const margin = layout.margin || {};
+  const plotWidth = Math.max(60, width - (margin.l || 80) - (margin.r || 80));
+  const range = layout.xaxis && Array.isArray(layout.xaxis.range) ? layout.xaxis.range : null;
+  if (!range || !(range[1] > range[0])) return data;
+  let changed = false;
+  const out = (data || []).map((t) => {
+    if (!(t.type === "bar" && t.orientation === "h" && t.textposition === "outside"
+          && Array.isArray(t.text) && Array.isArray(t.x))) return t;
+    const size = (t.textfont && t.textfont.size) || font;
+    const text = t.text.map((s, i) => {
+      const x = typeof t.x[i] === "number" ? t.x[i] : 0;
+      const room = plotWidth * (1 - (x - range[0]) / (range[1] - range[0])) - 12;
+      const plain = String(s == null ? "" : s);
+      if (plain.length * size * WB_CHAR_EM <= room) return s;
+      changed = true;
+      const chars = Math.max(12, Math.floor(room / (size * WB_CHAR_EM)));
+      return wbWrap(plain.split(WB_BR).join(" "), chars, "").join("<br>");
+    });
+    return Object.assign({}, t, { text });
+  });
+  return changed ? out : data;
+}
+
 // What plotly drew: margins after automargin, legend height, space under the plot, the
 // title's real position, height and glyph width (em per character), and how far text runs
 // below the chart's lower edge.
@@ -226,7 +265,7 @@ function wbMeasure(gd, layout) {
   const full = gd._fullLayout;
   if (!full || !full._size) return null;
   const size = full._size;
-  const out = { l: size.l, r: size.r };
+  const out = { l: size.l, r: size.r, showlegend: !!full.showlegend };
   if (full.legend && full.legend._height) out.legendHeight = full.legend._height;
   const svg = gd.querySelector(".main-svg");
   if (!svg) return out;
@@ -261,7 +300,7 @@ function wbMeasure(gd, layout) {
 function wbMerge(measured, now) {
   const max = (key) => Math.max(measured[key] || 0, now[key] || 0);
   return {
-    l: max("l"), r: max("r"), legendHeight: max("legendHeight"), below: max("below"),
+    showlegend: now.showlegend, l: max("l"), r: max("r"), legendHeight: max("legendHeight"), below: max("below"),
     titleEm: max("titleEm"), titleHeight: max("titleHeight"),
     titleOffset: Math.min(measured.titleOffset || 0, now.titleOffset || 0),
     extraBottom: (measured.extraBottom || 0) + Math.max(0, (now.overflow ?? -99) + 4),
@@ -273,12 +312,26 @@ function wbWidth(gd) {
 }
 
 // plotly's HTML export wraps the chart in a box of the figure's fixed height: it grows with it.
-function wbDraw(gd, draw, layout) {
+function wbDraw(gd, draw, layout, data) {
   const box = gd.parentElement;
   if (layout.height && box && /px$/.test(box.style.height || "")) {
     box.style.height = layout.height + "px";
   }
-  return draw(layout);
+  return draw(layout, data);
+}
+
+// Labels at the chart's left edge follow the left margin plotly drew with (automargin and
+// plotly's own resize may change it after our passes): moved after every draw.
+async function wbAlignLeftLabels(Plotly, gd) {
+  const size = gd._fullLayout && gd._fullLayout._size;
+  if (!size || !gd.layout) return;
+  const shifts = {};
+  (gd.layout.annotations || []).forEach((a, i) => {
+    if (wbAtLeftEdge(a) && Math.abs((a.xshift || 0) - (4 - size.l)) > 0.5) {
+      shifts[`annotations[${i}].xshift`] = 4 - size.l;
+    }
+  });
+  if (Object.keys(shifts).length) await Plotly.relayout(gd, shifts);
 }
 
 // Draw `data` with `base` fitted to the chart's width; `draw(layout)` is Plotly.newPlot or
@@ -287,18 +340,19 @@ async function wbDrawFitted(Plotly, gd, data, base, config, draw) {
   const width = wbWidth(gd);
   gd.__wbBase = base;
   gd.__wbConfig = config;
+  gd.__wbData = data;
   if (width < WB_MIN_WIDTH) {
     // hidden (a closed tab) or not laid out yet (a widget box before its panel is sized):
     // plotly's own layout now, fitted when the chart gets its width (wbRefit)
     gd.__wbWidth = width;
     gd.setAttribute("data-wb-layout", "waiting");
-    return draw(base);
+    return draw(base, data);
   }
   gd.setAttribute("data-wb-layout", "fitting");
   try {
     let layout = wbFitLayout(base, width, data, null);
     let drawn = JSON.stringify(layout);
-    await wbDraw(gd, draw, layout);
+    await wbDraw(gd, draw, layout, wbFitData(data, layout, width));
     let measured = {};
     for (let pass = 0; pass < 3; pass += 1) {
       const now = wbMeasure(gd, layout);
@@ -309,7 +363,15 @@ async function wbDrawFitted(Plotly, gd, data, base, config, draw) {
       if (text === drawn) break;
       layout = next;
       drawn = text;
-      await wbDraw(gd, (l) => Plotly.react(gd, data, l, config), layout);
+      await wbDraw(gd, (l, d) => Plotly.react(gd, d, l, config), layout,
+                   wbFitData(data, layout, width));
+    }
+    await wbAlignLeftLabels(Plotly, gd);
+    if (!gd.__wbAligning) {
+      gd.__wbAligning = true;
+      gd.on("plotly_afterplot", () => {
+        if (gd.getAttribute("data-wb-layout") === "done") wbAlignLeftLabels(Plotly, gd);
+      });
     }
     gd.__wbWidth = width;
   } finally {
@@ -327,8 +389,11 @@ function wbRefit(Plotly, gd) {
     gd.__wbWidth = width;
     return Promise.resolve(Plotly.Plots.resize(gd));
   }
-  return wbDrawFitted(Plotly, gd, gd.data, gd.__wbBase, gd.__wbConfig,
-                      (layout) => Plotly.react(gd, gd.data, layout, gd.__wbConfig));
+  // the traces as given, not the copy with wrapped bar texts (a dashboard's map outline is
+  // restyled in place: its traces are never copied, so both hold the outline)
+  const data = gd.__wbData || gd.data;
+  return wbDrawFitted(Plotly, gd, data, gd.__wbBase, gd.__wbConfig,
+                      (layout, d) => Plotly.react(gd, d, layout, gd.__wbConfig));
 }
 
 // Report pages: every Plotly.newPlot is fitted, and fitted again after a resize.
@@ -339,7 +404,7 @@ function wbInstallReportFit(Plotly) {
   Plotly.newPlot = (gd, data, layout, config) => {
     const div = typeof gd === "string" ? document.getElementById(gd) : gd;
     return wbDrawFitted(Plotly, div, data, layout || {}, config,
-                        (fitted) => newPlot(div, data, fitted, config));
+                        (fitted, d) => newPlot(div, d, fitted, config));
   };
   let timer = null;
   window.addEventListener("resize", () => {
