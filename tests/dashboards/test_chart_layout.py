@@ -145,7 +145,12 @@ def check_layout(page, name: str, *, minimum: int = 1, shots: bool = True) -> li
             if scroll > 1:
                 problems.append(f"{name} @ {label}: {scroll} px waagrechtes Scrollen der Seite")
         if shots:
-            page.screenshot(path=str(ARTIFACTS / f"{name}_{label}.png"), full_page=True)
+            path = str(ARTIFACTS / f"diagramme_{name}_{label}.png")
+            dashboard = page.locator(".wb-dashboard")
+            if dashboard.count():  # Voila scrolls inside a panel: the dashboard itself
+                dashboard.first.screenshot(path=path)
+            else:
+                page.screenshot(path=path, full_page=True)
     page.set_viewport_size({"width": 1280, "height": 800})
     assert drawn >= minimum, f"{name}: nur {drawn} Diagramme gezeichnet"
     return problems
