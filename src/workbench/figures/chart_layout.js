@@ -211,6 +211,9 @@ function wbFitLayout(base, width, data, measured) {
     }
   }
 
+  // Drawn at exactly the width fitted for: plotly's autosize would use 700 px when the box
+  // is hidden for a moment (a tab being switched). Resizes refit (wbRefit).
+  layout.width = Math.floor(width);
   // The plot area keeps its height (at least WB_MIN_PLOT): the chart grows instead.
   let plotHeight = null;
   if (layout.height) {
