@@ -146,11 +146,13 @@ def check_layout(page, name: str, *, minimum: int = 1, shots: bool = True) -> li
                 problems.append(f"{name} @ {label}: {scroll} px waagrechtes Scrollen der Seite")
         if shots:
             path = str(ARTIFACTS / f"diagramme_{name}_{label}.png")
-            dashboard = page.locator(".wb-dashboard")
-            if dashboard.count():  # Voila scrolls inside a panel: the dashboard itself
-                dashboard.first.screenshot(path=path)
-            else:
-                page.screenshot(path=path, full_page=True)
+            tall = page.evaluate(
+                "(document.querySelector('.wb-dashboard') || {}).scrollHeight || 0")
+            if tall:  # Voila scrolls inside a panel: a window as tall as the dashboard
+                page.set_viewport_size({"width": width, "height": min(tall + 300, 16000)})
+                page.wait_for_timeout(300)
+            page.screenshot(path=path, full_page=True)
+            page.set_viewport_size({"width": width, "height": height})
     page.set_viewport_size({"width": 1280, "height": 800})
     assert drawn >= minimum, f"{name}: nur {drawn} Diagramme gezeichnet"
     return problems
