@@ -159,7 +159,18 @@ def kreise(data_dir: Path | None = None, land: str = LAND_AGS) -> pl.DataFrame:
 
 @input_keyed_cache(lambda files, land: files, maxsize=4)
 def _kreise(files: tuple[Path, ...], land: str) -> pl.DataFrame:
-    gv = latest_gv(files)
+    # On disk like the register: every report asks whether its Kreis is a Stadtkreis, and a
+    # fresh report worker would otherwise parse the GV-ISys workbook for it (~2 s).
+    cached = diskcache.cache_file(file_stats(files), land, "kreise")
+    frame = diskcache.read_parquet(cached)
+    if frame is not None:
+        return frame
+    frame = _kreise_from_gv(latest_gv(files), land)
+    diskcache.write_parquet(cached, frame)
+    return frame
+
+
+def _kreise_from_gv(gv: pl.DataFrame, land: str) -> pl.DataFrame:
     rows = gv.filter((pl.col("satzart") == "40") & pl.col("ags").str.starts_with(land))
     counts = (gv.filter((pl.col("satzart") == "60") & pl.col("ags").str.starts_with(land))
               .group_by(pl.col("ags").str.slice(0, 5).alias("ags")).len("n_municipalities"))

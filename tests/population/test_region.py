@@ -81,3 +81,21 @@ def test_default_kreis_from_environment():
     assert region.default_kreis({"WORKBENCH_KREIS": "08115"}) == "08115"
     with pytest.raises(ValueError, match="WORKBENCH_KREIS=„Böblingen“"):
         region.default_kreis({"WORKBENCH_KREIS": "Böblingen"})
+
+
+def test_kreise_read_back_from_the_parquet_cache(tmp_path, monkeypatch):
+    """A fresh report worker reads the Kreise from disk instead of parsing GV-ISys again."""
+    from polars.testing import assert_frame_equal
+
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path))
+    region._kreise.cache_clear()
+    built = region.kreise()
+    files = list(tmp_path.glob("kreise-08-*.parquet"))
+    assert len(files) == 1
+    region._kreise.cache_clear()
+    assert_frame_equal(region.kreise(), built)  # read back from parquet
+    files[0].write_bytes(b"PAR1" + b"\0" * 8)
+    region._kreise.cache_clear()
+    assert_frame_equal(region.kreise(), built)  # a broken cache file is rebuilt, not fatal
+    assert files[0].read_bytes()[-4:] == b"PAR1"
+    region._kreise.cache_clear()

@@ -31,9 +31,19 @@ def test_similar_municipalities_on_a_small_frame():
     assert metrics.similar_municipalities(shares, "08999999") is None
 
 
-def test_similar_municipalities_on_the_zensus_2022_values():
+def test_zensus2022_shares_are_the_estimates_zensus_2022_anchors():
+    """The reports' light path gives exactly the anchors of the full estimate."""
+    from polars.testing import assert_frame_equal
+
     anchors = population.estimation_inputs().anchors.filter(
         pl.col("reference_date") == population.ZENSUS2022_DATE)
+    shares = population.zensus2022_shares()
+    assert shares.height > 1000
+    assert_frame_equal(shares.sort("ags"), anchors.sort("ags"))
+
+
+def test_similar_municipalities_on_the_zensus_2022_values():
+    anchors = population.zensus2022_shares()
     f = metrics.similar_municipalities(anchors, "08118016")  # Freudental, 2 644 inhabitants
     same = anchors.filter((pl.col("size") >= 2_000) & (pl.col("size") < 5_000))
     in_kreis = same.filter(pl.col("kreis") == "08118")

@@ -47,7 +47,11 @@ Example::
 from __future__ import annotations
 
 from workbench.population.build import cache_dir, load_population
-from workbench.population.estimate import EstimationInputs, estimation_inputs
+from workbench.population.estimate import (
+    EstimationInputs,
+    estimation_inputs,
+    zensus2022_shares,
+)
 from workbench.population.schema import (
     BASIS_REGISTER,
     BASIS_STARTS,
@@ -86,5 +90,5 @@ __all__ = [
     "STATUSES", "ZENSUS2011_DATE", "ZENSUS2022_DATE", "EstimationInputs", "SourceInfo",
     "basis_expr", "basis_label_at", "basis_start", "cache_dir", "citation", "date_label",
     "estimation_inputs", "fmt_day", "load_population", "published_source_key", "series",
-    "sources_table", "validate_population",
+    "sources_table", "validate_population", "zensus2022_shares",
 ]

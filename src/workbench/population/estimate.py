@@ -74,17 +74,13 @@ def estimation_inputs(data_dir: Path | str | None = None) -> EstimationInputs | 
     return estimation_inputs_cached(files)
 
 
-@input_keyed_cache(all_files, maxsize=2)
-def estimation_inputs_cached(files: InputFiles) -> EstimationInputs | None:
-    if files.zensus2011 is None or files.statistik_bw is None:
-        return None
+def _censuses(files: InputFiles, land: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Zensus 2011 (all rows of the Land; municipalities ``ags, p11, s11``) and Zensus 2022
+    (municipalities ``ags, p22, s22``) of the Land."""
     from workbench.loaders.gerda import load_gerda_census
-    from workbench.loaders.regionalatlas import load_regionalatlas_timeseries
     from workbench.loaders.regionaldatenbank import load_zensus2011_gemeinden
-    from workbench.loaders.statistik_bw import load_statistik_bw_shares
     from workbench.loaders.zensus import load_zensus_flat
 
-    land = LAND_AGS
     gemeinde = pl.col("ags").str.len_chars() == 8
     z11_all = load_zensus2011_gemeinden(files.zensus2011).filter(
         pl.col("ags").str.starts_with(land))
@@ -93,15 +89,61 @@ def estimation_inputs_cached(files: InputFiles) -> EstimationInputs | None:
         "ags", pl.col("population").alias("p11"),
         (100.0 * pl.col("foreigners") / pl.col("population")).alias("s11"),
     )
-    k11 = z11_all.filter(pl.col("ags").str.len_chars() == 5).select(
-        pl.col("ags").alias("kreis"),
-        (100.0 * pl.col("foreigners") / pl.col("population")).alias("k11"),
-    )
     z22 = (
         load_zensus_flat(files.zensus).filter(gemeinde & pl.col("ags").str.starts_with(land))
         .select("ags", pl.col("population").alias("p22"))
         .join(load_gerda_census(files.gerda).select("ags", pl.col("share_foreign").alias("s22")),
               on="ags", how="left")
+    )
+    return z11_all, z11, z22
+
+
+def _sizes(z11: pl.DataFrame, z22: pl.DataFrame) -> pl.DataFrame:
+    """Size of a municipality for the estimate's weights and size classes: Zensus 2022
+    population, else Zensus 2011."""
+    size = z22.select("ags", "p22").join(z11.select("ags", "p11"), on="ags", how="full",
+                                         coalesce=True)
+    return size.select("ags", pl.coalesce("p22", "p11").cast(pl.Float64).alias("size"))
+
+
+def zensus2022_shares(data_dir: Path | str | None = None) -> pl.DataFrame | None:
+    """Zensus 2022 share of foreigners of every municipality of Baden-Württemberg with its
+    Kreis and size (``ags, kreis, reference_date, share, size``): exactly the Zensus 2022 rows
+    of ``estimation_inputs().anchors``, without building the whole estimate (which parses
+    every GV-ISys workbook – ~15 s in a fresh report worker). None where
+    :func:`estimation_inputs` is None."""
+    root = Path(data_dir).resolve() if data_dir else paths.data_dir()
+    return _zensus2022_shares(input_files(root))
+
+
+@input_keyed_cache(lambda files: [files.zensus, files.gerda, files.zensus2011,
+                                  files.statistik_bw], maxsize=2)
+def _zensus2022_shares(files: InputFiles) -> pl.DataFrame | None:
+    if files.zensus2011 is None or files.statistik_bw is None:
+        return None
+    _, z11, z22 = _censuses(files, LAND_AGS)
+    return (
+        z22.filter(pl.col("s22").is_not_null())
+        .select("ags", pl.lit(ZENSUS2022_DATE).alias("reference_date"),
+                pl.col("s22").alias("share"))
+        .with_columns(pl.col("ags").str.slice(0, 5).alias("kreis"))
+        .join(_sizes(z11, z22), on="ags", how="left")
+        .select(*estimation.ANCHOR_SCHEMA).cast(estimation.ANCHOR_SCHEMA)
+    )
+
+
+@input_keyed_cache(all_files, maxsize=2)
+def estimation_inputs_cached(files: InputFiles) -> EstimationInputs | None:
+    if files.zensus2011 is None or files.statistik_bw is None:
+        return None
+    from workbench.loaders.regionalatlas import load_regionalatlas_timeseries
+    from workbench.loaders.statistik_bw import load_statistik_bw_shares
+
+    land = LAND_AGS
+    z11_all, z11, z22 = _censuses(files, land)
+    k11 = z11_all.filter(pl.col("ags").str.len_chars() == 5).select(
+        pl.col("ags").alias("kreis"),
+        (100.0 * pl.col("foreigners") / pl.col("population")).alias("k11"),
     )
     counts = zensus2022_counts(files.zensus2022_counts)
     kreis_col = pl.col("ags").str.slice(0, 5).alias("kreis")
@@ -136,9 +178,7 @@ def estimation_inputs_cached(files: InputFiles) -> EstimationInputs | None:
         [p.cast(estimation.KREIS_SCHEMA) for p in kreis_parts]
     ).unique(subset=["kreis", "reference_date"], keep="first").sort("kreis", "reference_date")
 
-    size = z22.select("ags", "p22").join(z11.select("ags", "p11"), on="ags", how="full",
-                                         coalesce=True)
-    size = size.select("ags", pl.coalesce("p22", "p11").cast(pl.Float64).alias("size"))
+    size = _sizes(z11, z22)
     anchors = pl.concat([
         z11.select("ags", pl.lit(ZENSUS2011_DATE).alias("reference_date"),
                    pl.col("s11").alias("share")),

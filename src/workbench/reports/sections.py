@@ -253,14 +253,13 @@ def _similar_municipalities(ctx: ReportContext, word: str) -> None:
     """„Vergleich mit ähnlich großen Gemeinden“: same size class (Zensus 2022 population) in
     the Kreis and in Baden-Württemberg, Zensus 2022 shares (official for every
     municipality)."""
-    import polars as pl
-
     from workbench import metrics, population
 
-    inputs = population.estimation_inputs(ctx.datenverzeichnis)
-    if inputs is None:
+    # Only the Zensus 2022 anchors, not the whole estimate (every GV-ISys workbook: ~15 s
+    # per report worker).
+    anchors = population.zensus2022_shares(ctx.datenverzeichnis)
+    if anchors is None:
         return
-    anchors = inputs.anchors.filter(pl.col("reference_date") == population.ZENSUS2022_DATE)
     f = metrics.similar_municipalities(anchors, ctx.ags)
     if f is None:
         return
