@@ -12,10 +12,13 @@ process's run, one after the other, on the same machine state; the ratio is prin
     .venv/bin/python bench/bench_reports.py --pdf --naive-sample 1   # 40 reports with PDF
 
 With ``--pdf`` the main run is ``workbench reports --all --format html,pdf,ipynb`` (39
-municipal reports + the Kreis report, tagged PDFs, and the combined Kreis PDF, whose own time
-is read from the manifest); then the same 40 HTML files are printed again twice in this run:
-the previous printing (one new tab per report, untagged, no header/footer, 2 at a time) and
-the current ``workbench.reports.pdf.print_pdfs`` (tagged, cover, header/footer).
+municipal reports + the Kreis report, tagged PDFs, and the combined Kreis PDF); its phases
+(render = notebooks + HTML + ipynb, PDF printing, combined PDF) are read from the manifest.
+Then the same 40 HTML files are printed again three times in this run: the printing before
+issue 12 (one new tab per report, untagged, no header/footer, 2 at a time), the tagged
+printing loading every report from scratch (``print_pdfs(swap=False)``, the pipeline before
+the warm-tab swap) and the current ``workbench.reports.pdf.print_pdfs`` (tagged, cover,
+header/footer, warm tabs).
 
 With ``--naive-sample N`` the naive time for 39 is extrapolated from N reports (the output
 says so). ``--land`` also renders the population-only report for every municipality of
@@ -109,11 +112,11 @@ def legacy_print(htmls: list[Path], out: Path, concurrency: int = 2) -> float:
     return time.perf_counter() - start
 
 
-def current_print(htmls: list[Path], out: Path) -> float:
+def current_print(htmls: list[Path], out: Path, swap: bool = True) -> float:
     from workbench.reports.pdf import print_pdfs
 
     start = time.perf_counter()
-    errors = print_pdfs([(h, out / f"{h.stem}.pdf") for h in htmls])
+    errors = print_pdfs([(h, out / f"{h.stem}.pdf") for h in htmls], swap=swap)
     elapsed = time.perf_counter() - start
     failed = [str(e) for e in errors if e is not None]
     if failed:
@@ -121,7 +124,7 @@ def current_print(htmls: list[Path], out: Path) -> float:
     return elapsed
 
 
-def pdf_bench(year: int, tmp: Path, workers: int) -> dict[str, float]:
+def pdf_bench(year: int, tmp: Path, workers: int) -> tuple[dict[str, float], float]:
     """40 reports with PDF end to end, then old vs new printing of the same HTML."""
     import json
 
@@ -129,24 +132,38 @@ def pdf_bench(year: int, tmp: Path, workers: int) -> dict[str, float]:
     manifest = json.loads((tmp / "pdf" / "manifest.json").read_text(encoding="utf-8"))
     htmls = sorted(p for p in (tmp / "pdf").glob("*.html") if p.name != "index.html")
     combined = manifest.get("kreisbericht", {})
-    t_combined = float(combined.get("seconds", 0.0))
+    phases = manifest.get("phases_s", {})
+    t_render, t_pdf = float(phases.get("render", 0.0)), float(phases.get("pdf", 0.0))
+    t_combined = float(phases.get("kreis_pdf", combined.get("seconds", 0.0)))
     print(f"ours with PDF: {len(htmls)} reports (HTML + tagged PDF + ipynb) and the combined "
-          f"Kreis PDF ({combined.get('pdf', 'fehlt')}: {t_combined:.1f} s), {workers} workers: "
-          f"{t_all:.1f} s; without the combined PDF {t_all - t_combined:.1f} s")
+          f"Kreis PDF ({combined.get('pdf', 'fehlt')}), {workers} workers: {t_all:.1f} s; "
+          f"without the combined PDF {t_all - t_combined:.1f} s")
+    print(f"  phases: render (notebooks, HTML, ipynb) {t_render:.1f} s, PDF printing "
+          f"{t_pdf:.1f} s ({t_pdf / max(1, len(htmls)):.2f} s per report), combined PDF "
+          f"{t_combined:.1f} s; start-up, index and manifest "
+          f"{t_all - t_render - t_pdf - t_combined:.1f} s")
     t_legacy = legacy_print(htmls, tmp / "pdf-legacy")
-    print(f"printing only, previous (untagged, new tab per report): {t_legacy:.1f} s "
+    print(f"printing only, before issue 12 (untagged, new tab per report): {t_legacy:.1f} s "
           f"({t_legacy / len(htmls):.2f} s per report)")
+    t_reload = current_print(htmls, tmp / "pdf-reload", swap=False)
+    print(f"printing only, tagged, every report loaded from scratch: {t_reload:.1f} s "
+          f"({t_reload / len(htmls):.2f} s per report)")
     t_current = current_print(htmls, tmp / "pdf-current")
-    print(f"printing only, current (tagged, cover, header/footer): {t_current:.1f} s "
-          f"({t_current / len(htmls):.2f} s per report)")
-    return {
-        f"workbench reports --all mit PDF ({len(htmls)} Berichte + Gesamt-PDF), {workers} Worker":
+    print(f"printing only, current (tagged, warm tabs swap the body): {t_current:.1f} s "
+          f"({t_current / len(htmls):.2f} s per report); RATIO from scratch/current = "
+          f"{t_reload / t_current:.2f}x")
+    n = len(htmls)
+    return ({
+        f"workbench reports --all mit PDF ({n} Berichte + Gesamt-PDF), {workers} Worker":
             t_all,
-        f"davon Gesamt-PDF des Kreises ({len(htmls)} Kapitel)": t_combined,
-        f"nur PDF-Druck, bisher (ohne Tags), {len(htmls)} Berichte": t_legacy,
-        f"nur PDF-Druck, jetzt (getaggt, Deckblatt, Kopf-/Fußzeile), {len(htmls)} Berichte":
-            t_current,
-    }
+        f"davon Rechnen (Notebooks, HTML, ipynb), {n} Berichte": t_render,
+        f"davon PDF-Druck, {n} Berichte": t_pdf,
+        f"davon Gesamt-PDF des Kreises ({n} Kapitel)": t_combined,
+        f"ohne Gesamt-PDF ({n} Berichte: HTML + PDF + ipynb)": t_all - t_combined,
+        f"nur PDF-Druck, vor Issue 12 (ohne Tags), {n} Berichte": t_legacy,
+        f"nur PDF-Druck, getaggt, jeder Bericht neu geladen, {n} Berichte": t_reload,
+        f"nur PDF-Druck, jetzt (getaggt, warme Tabs), {n} Berichte": t_current,
+    }, t_reload / t_current)
 
 
 def main() -> None:
@@ -200,11 +217,14 @@ def main() -> None:
             print(f"land: {len(jobs)} population-only reports (Baden-Württemberg): "
                   f"{t_land:.1f} s ({t_land / len(jobs):.2f} s per report)")
             timings[f"{len(jobs)} Berichte Baden-Württemberg (nur Bevölkerung)"] = t_land
+        ratios = {"naiv ÷ workbench reports": t_naive39 / t_ours}
         if args.pdf:
-            timings.update(pdf_bench(args.year, tmp, args.workers))
+            pdf_timings, ratios["PDF-Druck: neu geladen ÷ warme Tabs"] = pdf_bench(
+                args.year, tmp, args.workers)
+            timings.update(pdf_timings)
         write_result("bench_reports", statistic="ein Lauf",
                      title=f"{len(names)} Gemeindeberichte (ipynb + HTML), Jahr {args.year}",
-                     timings=timings, ratios={"naiv ÷ workbench reports": t_naive39 / t_ours})
+                     timings=timings, ratios=ratios)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -205,3 +205,27 @@ def test_combined_kreis_pdf_has_cover_contents_and_one_chapter_per_report(
                  for s in ("08118076_Sachsenheim", "08118048_Ludwigsburg"))
     # Same layout as the single reports: about their pages (minus their covers) plus two.
     assert abs(n_pages - (single - 2 + 2)) <= 4
+
+
+def _figure_alts(path: Path) -> list[str]:
+    with pikepdf.open(path) as pdf:
+        return sorted(str(e.get("/Alt", "")) for e in _struct_elements(pdf)
+                      if str(e.S) == "/Figure")
+
+
+def test_warm_tab_prints_the_same_pdf_as_a_fresh_load(first_batch, batch_dir, tmp_path):
+    """One tab, three reports: the 2nd and 3rd are swapped into the loaded page (pdf.SWAP_JS)
+    and must give what a fresh page load gives (the batch's PDFs: one report per tab)."""
+    require_chromium()
+    from workbench.reports.pdf import print_pdfs
+
+    stems = ["08118048_Ludwigsburg", "08118076_Sachsenheim", "08118048_Ludwigsburg"]
+    jobs = [(batch_dir / f"{s}.html", tmp_path / f"{i}_{s}.pdf") for i, s in enumerate(stems)]
+    assert print_pdfs(jobs, concurrency=1) == [None, None, None]
+    for (_, swapped), stem in zip(jobs[1:], stems[1:], strict=True):
+        fresh = batch_dir / "pdf" / f"{stem}.pdf"
+        assert _pdf_pages(swapped) == _pdf_pages(fresh), stem
+        assert _figure_alts(swapped) == _figure_alts(fresh) and _figure_alts(fresh), stem
+        with pikepdf.open(swapped) as a, pikepdf.open(fresh) as b:
+            assert str(a.docinfo.Title) == str(b.docinfo.Title)
+            assert str(a.Root.Lang) == "de"

@@ -192,11 +192,17 @@ def run_batch(
         bar.set_postfix_str(f"{result.name}: {'ok' if result.ok else 'FEHLER'}")
         bar.update(1)
     bar.close()
-
+    # Wall time per phase of this run (bench/bench_reports.py and docs/leistung.md use it).
+    phases = {"render": round(time.perf_counter() - start, 1)}
     if "pdf" in formats:
+        started = time.perf_counter()
         render_pdfs(out, results, manifest, progress)
+        phases["pdf"] = round(time.perf_counter() - started, 1)
         if kreis_pdf:
+            started = time.perf_counter()
             _write_kreis_pdf(out, jobs, manifest, bool(todo), errors)
+            phases["kreis_pdf"] = round(time.perf_counter() - started, 1)
+    manifest["phases_s"] = phases
     for r in results:
         if "html" not in formats and "html" in r.outputs:
             # HTML was only needed as the PDF's source.
