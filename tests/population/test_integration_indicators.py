@@ -135,6 +135,8 @@ def test_azr_structure_31_12_2025():
 def test_titles_name_years_and_stand_and_every_chart_a_source():
     frame = integ.kreis_indicators()
     charts = dict(fig.kreis_charts(frame, integ.foreign_population_structure()))
+    for chart in charts.values():  # titles are wrapped for the chart width (figures.finish)
+        chart.layout.title.text = chart.layout.title.text.replace("<br>", " ")
     assert charts["einbuergerungen"].layout.title.text == (
         "Einbürgerungen im Landkreis Ludwigsburg 2011–2016 (Stand 2016)")
     assert "2001–2016 (Stand 2016)" in charts["arbeitslose"].layout.title.text

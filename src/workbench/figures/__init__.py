@@ -155,8 +155,10 @@ MIN_PLOT = 120
 
 
 def _legend_entries(fig: go.Figure) -> list[str]:
+    # Tables (and other traces plotly never puts in a legend) have no showlegend.
     return [str(t.name) for t in fig.data
-            if t.showlegend is not False and t.name and t.visible is not False]
+            if getattr(t, "showlegend", False) is not False and t.name
+            and t.visible is not False]
 
 
 def _legend_height(names: list[str], size: float, width: int = NOMINAL_WIDTH) -> float:

@@ -76,7 +76,7 @@ SOURCES: dict[str, SourceInfo] = {
         label="Zensus 2022",
         publisher="Statistische Ämter des Bundes und der Länder",
         table="Zensus 2022, Tabelle 1000A-0000; Ausländeranteil je Gemeinde via GERDA "
-        "(Hilbig u. a.); Ausländer je Gemeinde im Landkreis Ludwigsburg aus der Regionaltabelle "
+        "(Hilbig u. a.); Ausländerzahl je Gemeinde, wo veröffentlicht, aus der Regionaltabelle "
         "Einwanderungsgeschichte",
         licence=DL_DE,
         status=OFFICIAL,
