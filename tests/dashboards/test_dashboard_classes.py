@@ -81,14 +81,17 @@ def test_entry_form_validates_and_versions(tmp_path):
     d.entered_by.value = "Test"
     d.period.value = "31.02.2025"
     d.value.value = "3"
-    assert d.submit() is None and "kein Datum" in d.feedback.value
+    assert d.submit() is None and "kein Datum" in d.errors.slot("Stichtag").value
+    assert d.feedback.kind == "error" and d.feedback.invalid == ["stichtag"]
     d.period.value = "31.12.2025"
     d.value.value = "2,5"  # not a whole number for an Anzahl
-    assert d.submit() is None and "ganze Zahl" in d.feedback.value
+    assert d.submit() is None and "ganze Zahl" in d.errors.slot("Wert").value
+    assert d.errors.slot("Stichtag").value == "" and d.feedback.invalid == ["wert"]
     d.value.value = "3"
     assert d.submit() == 1
     d.value.value = "4"
-    assert d.submit() == 2 and "Korrektur gespeichert" in d.feedback.value
+    assert d.submit() == 2 and "Korrektur gespeichert" in d.feedback.text
+    assert d.feedback.kind == "ok" and d.feedback.invalid == []
     history = ObservationStore(db).history("sachsenheim", "anzahl-sprachkurse")
     assert history["value"].to_list() == [3.0, 4.0]
     assert history["entered_by"].to_list() == ["Test", "Test"]

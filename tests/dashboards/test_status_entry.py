@@ -29,7 +29,8 @@ def test_entry_dashboard_sets_zielwert_with_field_errors_and_versions(form, tmp_
     assert "keine Zahl" in form.target_errors["Zielwert"].value
     assert "nicht leer" in form.target_errors["Festgelegt von"].value
     assert "nicht leer" in form.target_errors["Begründung"].value
-    assert "Nicht gespeichert" in form.target_feedback.value
+    assert "Nicht gespeichert" in form.target_feedback.text
+    assert form.target_feedback.invalid == ["zielwert", "zielwert-von", "zielwert-begruendung"]
     form.target_value.value = "2,5"
     form.target_by.value = "K. Koordi"
     form.target_comment.value = "Beschluss AG 1"

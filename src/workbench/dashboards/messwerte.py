@@ -8,7 +8,9 @@ every save is a new version (``record``), shown in the history table.
 
 „Zielwert festlegen“ (``ObservationStore.set_target``, anzahl/anteil) and „Qualitatives Ziel
 bewerten“ (``ObservationStore.record_assessment``, qualitativ) are versioned and audited the
-same way; errors are shown beside the field they concern.
+same way. Errors of all three forms are shown under the field they concern, tied to it for
+screen readers, and the focus moves to the first invalid field
+(``workbench.dashboards.form_errors``).
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ import polars as pl
 
 from workbench import catalogue as cat
 from workbench import htmlparts
-from workbench.dashboards.base import header, message, query_params, source_line
+from workbench.dashboards.base import header, query_params, source_line
+from workbench.dashboards.form_errors import FormErrors
 from workbench.exceptions import DataValidationError, Problem
 from workbench.formatting import MISSING, fmt_date, fmt_number
-from workbench.observation import Observation
+from workbench.observation import Observation, date_problem
 from workbench.observations_io import parse_number
 from workbench.progress import target_note
 from workbench.store import RATINGS, ObservationStore
+from workbench.tabular import LIMITS
 
 KIND_HINT = {
     "anzahl": "Anzahl (ganze Zahl ≥ 0)",
@@ -102,7 +106,12 @@ class MesswerteErfassenDashboard:
             icon="save",
             layout=w.Layout(width="180px", margin="8px 0 0 124px"),
         )
-        self.feedback = w.HTML("")
+        # field errors: the store's column label -> the field's wb-field-<name>
+        self.errors = FormErrors({
+            "Indikator-ID": "indikator", "Stichtag": "stichtag", "Wert": "wert",
+            "Notiz": "notiz", "Quelle": "quelle", "Erfasst von": "erfasst-von",
+            "Kommentar": "kommentar"})
+        self.feedback = self.errors.feedback
         self.history = w.HTML("")
         self.history.add_class("wb-table")
         self._build_target_form(style, wide)
@@ -131,13 +140,20 @@ class MesswerteErfassenDashboard:
                 ),
                 self.traeger,
                 self.indicator,
+                self.errors.slot("Indikator-ID"),
                 self.kind_hint,
                 self.period,
+                self.errors.slot("Stichtag"),
                 self.value,
+                self.errors.slot("Wert"),
                 self.note,
+                self.errors.slot("Notiz"),
                 self.source,
+                self.errors.slot("Quelle"),
                 self.entered_by,
+                self.errors.slot("Erfasst von"),
                 self.comment,
+                self.errors.slot("Kommentar"),
                 self.save,
                 self.feedback,
                 w.HTML("<h2>Bisherige Werte dieses Indikators (alle Versionen)</h2>"),
@@ -158,7 +174,7 @@ class MesswerteErfassenDashboard:
             if wanted in dashboard.catalogues:
                 dashboard.traeger.value = wanted
             else:
-                dashboard.feedback.value = message(
+                dashboard.errors.info(
                     f"Unbekannter Träger „{wanted}“ – bitte oben auswählen.", "error"
                 )
         return dashboard
@@ -224,21 +240,27 @@ class MesswerteErfassenDashboard:
         )
 
     # ---- submit --------------------------------------------------------------------------
-    def parse(self) -> tuple[Observation | None, list[str]]:
+    def parse(self) -> tuple[Observation | None, dict[str, str]]:
         """Form fields -> the :class:`Observation` for ``ObservationStore.record`` and German
-        errors."""
-        errors: list[str] = []
+        errors by field label („Stichtag“, „Wert“, … as in ``Problem.column``)."""
+        errors: dict[str, str] = {}
         period = _parse_date(self.period.value)
         if period is None:
-            errors.append(
+            errors["Stichtag"] = (
                 f"Stichtag „{self.period.value}“ ist kein Datum – bitte TT.MM.JJJJ "
                 "eingeben, z. B. 31.12.2025."
+            )
+        elif date_problem(period):
+            errors["Stichtag"] = (
+                f"Stichtag „{self.period.value.strip()}“ liegt außerhalb des erlaubten Zeitraums"
+                f" – bitte ein Datum von {LIMITS.date_range_text()} eingeben (Tippfehler im "
+                "Jahr?)."
             )
         value = None
         if self.value.value.strip():
             value = parse_number(self.value.value)
             if value is None:
-                errors.append(
+                errors["Wert"] = (
                     f"Wert „{self.value.value}“ ist keine Zahl – bitte z. B. 12 oder 12,5 eingeben."
                 )
         obs = Observation(
@@ -251,26 +273,32 @@ class MesswerteErfassenDashboard:
             source=self.source.value.strip(),
             comment=self.comment.value.strip(),
         )
-        if not errors:
-            errors += [_problem_text(p) for p in self.store.check(obs)]
+        for problem in self.store.check(obs):
+            if problem.column == "Stichtag" and period is None:
+                continue  # already said in German above
+            if problem.column == "Wert" and "Wert" in errors:
+                continue
+            errors.setdefault(problem.column, _problem_text(problem))
         return (None if errors else obs), errors
 
     def submit(self) -> int | None:
-        """Validate and store; return the stored version, or ``None`` (errors shown)."""
+        """Validate and store; return the stored version, or ``None`` (errors shown at their
+        fields, the summary announced, the focus on the first invalid field)."""
         obs, errors = self.parse()
         if errors or obs is None:
-            self.feedback.value = message("Nicht gespeichert: " + " ".join(errors), "error")
+            self.errors.fail(errors)
             return None
         try:
             version = self.store.record(obs)
         except DataValidationError as exc:
-            lines = [_problem_text(p) for p in exc.problems]
-            self.feedback.value = message("Nicht gespeichert: " + " ".join(lines), "error")
+            found: dict[str, str] = {}
+            for p in exc.problems:
+                found.setdefault(p.column, _problem_text(p))
+            self.errors.fail(found)
             return None
         what = "Korrektur gespeichert" if version > 1 else "Gespeichert"
-        self.feedback.value = message(
-            f"{what}: {self.indicator.label} am {fmt_date(obs.period)} (Version {version}).",
-            "ok",
+        self.errors.ok(
+            f"{what}: {self.indicator.label} am {fmt_date(obs.period)} (Version {version})."
         )
         self._show_history()
         return version
@@ -288,9 +316,10 @@ class MesswerteErfassenDashboard:
         self.target_save = w.Button(description="Zielwert speichern", button_style="primary",
                                     icon="save", layout=w.Layout(width="200px",
                                                                  margin="8px 0 0 124px"))
-        self.target_errors = {name: w.HTML("") for name in ("Zielwert", "Festgelegt von",
-                                                              "Begründung")}
-        self.target_feedback = w.HTML("")
+        self.target_form = FormErrors({"Zielwert": "zielwert", "Festgelegt von": "zielwert-von",
+                                       "Begründung": "zielwert-begruendung"})
+        self.target_errors = self.target_form.slots
+        self.target_feedback = self.target_form.feedback
         self.target_history = w.HTML("")
         self.target_history.add_class("wb-table")
         for widget, name in ((self.target_value, "zielwert"),
@@ -323,8 +352,6 @@ class MesswerteErfassenDashboard:
 
     def submit_target(self) -> int | None:
         """Validate and store the Zielwert of the selected indicator; return its version."""
-        for widget in self.target_errors.values():
-            widget.value = ""
         value = None
         errors: dict[str, str] = {}
         if not self.target_value.value.strip():
@@ -342,13 +369,13 @@ class MesswerteErfassenDashboard:
                 continue
             errors.setdefault(problem.column, _problem_text(problem))
         if errors:
-            self._show_field_errors(self.target_errors, errors, self.target_feedback)
+            self.target_form.fail(errors)
             return None
         version = self.store.set_target(row["traeger_id"], row["indicator_id"], value,
                                         set_by=row["set_by"], comment=row["comment"])
-        self.target_feedback.value = message(
+        self.target_form.ok(
             f"Zielwert {_fmt(value)} gespeichert für {self.indicator.label} (Version "
-            f"{version}).", "ok")
+            f"{version}).")
         self._show_indicator()
         return version
 
@@ -385,9 +412,11 @@ class MesswerteErfassenDashboard:
         self.assessment_save = w.Button(description="Bewertung speichern",
                                         button_style="primary", icon="save",
                                         layout=w.Layout(width="200px", margin="8px 0 0 124px"))
-        self.assessment_errors = {name: w.HTML("") for name in (
-            "Bewertung", "Bewertet am", "Begründung", "Bewertet von")}
-        self.assessment_feedback = w.HTML("")
+        self.assessment_form = FormErrors({
+            "Bewertung": "bewertung", "Bewertet am": "bewertet-am",
+            "Begründung": "bewertung-begruendung", "Bewertet von": "bewertet-von"})
+        self.assessment_errors = self.assessment_form.slots
+        self.assessment_feedback = self.assessment_form.feedback
         self.assessment_history = w.HTML("")
         self.assessment_history.add_class("wb-table")
         for widget, name in ((self.rating, "bewertung"), (self.assessed_on, "bewertet-am"),
@@ -407,8 +436,6 @@ class MesswerteErfassenDashboard:
 
     def submit_assessment(self) -> int | None:
         """Validate and store an assessment of the selected indicator; return its version."""
-        for widget in self.assessment_errors.values():
-            widget.value = ""
         errors: dict[str, str] = {}
         when = _parse_date(self.assessed_on.value)
         if when is None:
@@ -424,14 +451,14 @@ class MesswerteErfassenDashboard:
         for problem in self.store.check_assessment(row):
             errors.setdefault(problem.column, _problem_text(problem))
         if errors:
-            self._show_field_errors(self.assessment_errors, errors, self.assessment_feedback)
+            self.assessment_form.fail(errors)
             return None
         version = self.store.record_assessment(
             row["traeger_id"], row["indicator_id"], when, row["rating"], row["justification"],
             assessed_by=row["assessed_by"])
-        self.assessment_feedback.value = message(
+        self.assessment_form.ok(
             f"Bewertung „{row['rating']}“ zum {fmt_date(when)} gespeichert (Version "
-            f"{version}).", "ok")
+            f"{version}).")
         self._show_assessments()
         return version
 
@@ -446,19 +473,6 @@ class MesswerteErfassenDashboard:
         self.assessment_history.value = _table(
             ["Version", "Bewertet am", "Bewertung", "Begründung", "Bewertet von",
              "Erfasst am (UTC)"], lines, "bewertung-historie")
-
-    def _show_field_errors(self, fields: dict[str, w.HTML], errors: dict[str, str],
-                           feedback: w.HTML) -> None:
-        other = []
-        for column, text in errors.items():
-            if column in fields:
-                fields[column].value = (
-                    f'<div class="wb-message wb-error" style="margin-left:124px" '
-                    f'data-testid="fehler-{html.escape(column)}">{html.escape(text)}</div>')
-            else:
-                other.append(text)
-        feedback.value = message("Nicht gespeichert: bitte die markierten Felder prüfen. "
-                                 + " ".join(other), "error")
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -483,6 +497,8 @@ def _parse_date(text: str) -> dt.date | None:
 def _problem_text(problem: Problem) -> str:
     # The store's Problem names its file first; a form user needs the field and what is
     # expected.
+    if problem.expected == "nicht leer" and not problem.value:
+        return f"{problem.column}: darf nicht leer sein – bitte ausfüllen."
     found = f" „{problem.value}“" if problem.value else ""
     return f"{problem.column}{found}: erwartet {problem.expected}."
 
