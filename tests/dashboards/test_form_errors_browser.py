@@ -69,6 +69,25 @@ def wait_focus(page, name: str) -> None:
     page.wait_for_function("(css) => document.activeElement?.matches(css)", arg=control(name))
 
 
+def wait_status(page, *parts: str) -> None:
+    """Wait for a confirmation containing ``parts`` in a ``role="status"`` region; on timeout
+    fail with what the page shows instead (alert texts, field values)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "(parts) => [...document.querySelectorAll('[role=status]')].some("
+            "e => parts.every(p => e.textContent.includes(p)))", arg=list(parts), timeout=45_000)
+    except PlaywrightTimeout:
+        state = page.evaluate(
+            "() => ({alerts: [...document.querySelectorAll('[role=alert], [role=status]')]"
+            ".map(e => e.textContent), values: [...document.querySelectorAll("
+            "'[class*=wb-field-] input, [class*=wb-field-] select, [class*=wb-field-] textarea')]"
+            ".map(e => e.closest('[class*=wb-field-]').className.match(/wb-field-[\\w-]+/)[0]"
+            " + '=' + e.value)})")
+        raise AssertionError(f"keine Bestätigung {parts}: {state}") from None
+
+
 def form_marks(page, names: list[str]) -> list[dict]:
     return [field_state(page, n) | {"name": n} for n in names]
 
@@ -131,9 +150,7 @@ def test_entry_forms_keyboard_only_errors_tied_to_fields(dashboard_server, conte
     tab_to(page, ".wb-field-speichern")
     page.keyboard.press("Enter")
     status = page.locator("[role=status].wb-form-status").first
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[role=status]')].some("
-        "e => e.textContent.includes('Gespeichert:') && e.textContent.includes('Version 1'))")
+    wait_status(page, "Gespeichert:", "Version 1")
     assert "31.12.2025" in status.inner_text()
     marks = form_marks(page, ["stichtag", "wert", "quelle", "erfasst-von"])
     assert all(m["invalid"] is None and m["described"] == "" for m in marks), marks
@@ -156,9 +173,7 @@ def test_entry_forms_keyboard_only_errors_tied_to_fields(dashboard_server, conte
     type_into(page, "zielwert-begruendung", "Beschluss AG Sprache")
     tab_to(page, ".wb-field-zielwert-speichern")
     page.keyboard.press("Space")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[role=status]')].some("
-        "e => e.textContent.includes('Zielwert 40 gespeichert'))")
+    wait_status(page, "Zielwert 40 gespeichert")
     marks = form_marks(page, ["zielwert", "zielwert-von", "zielwert-begruendung"])
     assert all(m["invalid"] is None for m in marks), marks
     assert store.targets("sachsenheim")["indicator_id"].to_list() == [COUNT]
@@ -183,9 +198,7 @@ def test_entry_forms_keyboard_only_errors_tied_to_fields(dashboard_server, conte
     type_into(page, "bewertet-von", "Tastatur Test")
     tab_to(page, ".wb-field-bewertung-speichern")
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[role=status]')].some("
-        "e => e.textContent.includes('Bewertung „erreicht“ zum 12.03.2026 gespeichert'))")
+    wait_status(page, "Bewertung „erreicht“ zum 12.03.2026 gespeichert")
     marks = form_marks(page, ["bewertung", "bewertet-am", "bewertung-begruendung",
                               "bewertet-von"])
     assert all(m["invalid"] is None for m in marks), marks

@@ -75,13 +75,13 @@ def test_messwerte_form_rejects_bad_and_stores_good_values(dashboard_server, con
 
     page.locator(".wb-field-wert input").fill("zwölf")
     save.click()
-    page.wait_for_selector(".wb-error")
-    assert "„zwölf“ ist keine Zahl" in page.locator(".wb-error").inner_text()
+    page.wait_for_selector("#wb-fehler-wert")  # the error under the field
+    assert "„zwölf“ ist keine Zahl" in page.locator("#wb-fehler-wert").inner_text()
 
     page.locator(".wb-field-wert input").fill("-3")
     save.click()
     page.wait_for_function(
-        "() => document.querySelector('.wb-error')?.innerText.includes('ganze Zahl')"
+        "() => document.getElementById('wb-fehler-wert')?.innerText.includes('ganze Zahl')"
     )
     screenshot(page, "messwerte_fehler")
     store = ObservationStore(store_db)
