@@ -10,6 +10,11 @@ import importlib
 
 import click
 
+from workbench.startup import skip_unused_imports
+
+# The command line is our own process: skip imports it never uses (see workbench.startup).
+skip_unused_imports()
+
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
     "run": "workbench.commands.run:run",

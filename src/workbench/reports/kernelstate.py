@@ -46,6 +46,10 @@ def snapshot(warm_imports: tuple[str, ...] = WARM_IMPORTS) -> None:
     """Record the pristine process state (call once, right after kernel start)."""
     import importlib
 
+    from workbench.startup import skip_unused_imports
+
+    skip_unused_imports()  # before nbformat is imported (plotly's renderers import it)
+
     for name in warm_imports:
         try:
             importlib.import_module(name)

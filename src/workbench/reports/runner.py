@@ -92,7 +92,9 @@ def _iter_local(
     import multiprocessing
 
     # spawn: workers must not inherit the parent's threads/event loops (fork is unsafe here).
-    with ProcessPoolExecutor(max_workers=workers,
+    from workbench.startup import skip_unused_imports
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=skip_unused_imports,
                              mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(render_report, job, str(out_dir), tuple(formats), ENGINE_NAME,
                                hashes[job.key]) for job in jobs]
