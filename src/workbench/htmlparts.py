@@ -14,6 +14,11 @@ from collections.abc import Container, Iterable, Sequence
 from typing import Any
 
 
+# From this many columns a table only fits the report's width (screen ~60rem, A4) when its
+# cells may break inside words: such tables get the class ``wb-wide`` (report CSS).
+WIDE_TABLE_COLUMNS = 8
+
+
 def esc(value: Any) -> str:
     """Escaped text of ``value`` (``None`` → empty)."""
     return html.escape("" if value is None else str(value))

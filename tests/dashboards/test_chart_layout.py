@@ -257,3 +257,63 @@ def test_report_charts_fit(browser, layout_reports, pattern, name):
     problems = check_layout(page, name, minimum=4)
     page.close()
     assert problems == [], "\n".join(problems)
+
+
+# A table stays inside the report's text column (its output area): at 1400 and 768 px it
+# fits; at 320 px a data table may be wider, but then inside a block that scrolls
+# sideways (overflow-x auto, WCAG 1.4.10 exempts data tables) – never cut, never making the
+# whole page scroll sideways. Chart tables ("Daten als Tabelle") are opened first.
+TABLES_OUTSIDE_JS = """() => [...document.querySelectorAll('table.wb-table')].map(t => {
+  const area = t.closest('.jp-OutputArea-output') || t.parentElement;
+  const right = t.getBoundingClientRect().right, limit = area.getBoundingClientRect().right;
+  let scroller = null;
+  for (let e = t.parentElement; e && e !== area.parentElement; e = e.parentElement) {
+    const o = getComputedStyle(e).overflowX;
+    if ((o === 'auto' || o === 'scroll') && e.getBoundingClientRect().right <= limit + 1) {
+      scroller = e; break;
+    }
+  }
+  return {columns: t.rows[0].cells.length, over: Math.round(right - limit),
+          header: (t.querySelector('th')?.textContent || '').slice(0, 40),
+          scrolls: scroller !== null};
+})"""
+
+
+def table_problems(page, width: int) -> list[str]:
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    page.wait_for_timeout(200)
+    problems = []
+    for t in page.evaluate(TABLES_OUTSIDE_JS):
+        if t["over"] <= 1:
+            continue
+        if width >= 768 or not t["scrolls"]:
+            problems.append(f"{width} px: Tabelle „{t['header']}“ ({t['columns']} Spalten) "
+                            f"ragt {t['over']} px über die Textspalte"
+                            + ("" if t["scrolls"] else " und wird abgeschnitten"))
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    if page_width > width:
+        problems.append(f"{width} px: Seite {page_width} px breit (waagerechtes Scrollen)")
+    return problems
+
+
+@pytest.mark.parametrize("pattern", ["08118076_*.html", "08118048_*.html", "08118_*.html"])
+def test_report_tables_stay_in_the_text_column(browser, layout_reports, pattern):
+    report = next(layout_reports.glob(pattern))
+    problems = []
+    for width in (1400, 768, 320):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(report.as_uri())
+        problems += table_problems(page, width)
+        page.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_table_check_catches_a_cut_table(browser, layout_reports):
+    """The check is not blind: a table forced wider than the column is reported."""
+    report = next(layout_reports.glob("08118048_*.html"))
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(report.as_uri())
+    page.evaluate("document.querySelector('table.wb-table').style.minWidth = '1300px'")
+    problems = table_problems(page, 1400)
+    page.close()
+    assert any("ragt" in p for p in problems), problems

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.formatting import fmt_date, fmt_number
+from workbench.htmlparts import WIDE_TABLE_COLUMNS
 
 _TAG = re.compile(r"<[^>]+>")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00)?)?$")
@@ -49,10 +50,11 @@ class ChartText:
             for r in self.rows
         )
         caption = html.escape(self.title + (f" – {self.source}" if self.source else ""))
+        wide = " wb-wide" if len(self.columns) >= WIDE_TABLE_COLUMNS else ""
         return (
             f'<details class="wb-chart-data"><summary>{html.escape(summary)}'
             f'<span class="wb-visually-hidden">: {html.escape(self.title)}</span></summary>'
-            f'<table class="wb-table"><caption>{caption}</caption>'
+            f'<table class="wb-table{wide}"><caption>{caption}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
         )
 

@@ -154,9 +154,10 @@ def table(
     header: list[str], rows: list[list[Any]], caption: str, numeric: set[int] | None = None
 ) -> None:
     """A plain HTML table with its source as caption (values already formatted)."""
+    wide = " wb-wide" if len(header) >= htmlparts.WIDE_TABLE_COLUMNS else ""
     _display_html('<div class="wb-report">' + htmlparts.table(
-        header, rows, numeric=numeric or set(), caption=caption, attrs=' class="wb-table"'
-    ) + "</div>")
+        header, rows, numeric=numeric or set(), caption=caption,
+        attrs=f' class="wb-table{wide}"') + "</div>")
 
 
 def kpis(items: list[tuple[str, str]]) -> None:

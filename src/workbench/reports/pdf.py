@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.fsutil import atomic_path
+from workbench.htmlparts import WIDE_TABLE_COLUMNS
 from workbench.settings import DEFAULT_CHROMIUM, Settings, current
 
 CHROMIUM = DEFAULT_CHROMIUM  # the default binary (``chromium_path()`` honours the settings)
@@ -99,7 +100,7 @@ PREPARE_JS = """([stand, maxHeight]) => {
   });
   // Tables with many columns only fit the page width if cells may break inside words.
   document.querySelectorAll('table.wb-table').forEach(t => {
-    if (t.rows.length && t.rows[0].cells.length >= 8) t.classList.add('wb-wide');
+    if (t.rows.length && t.rows[0].cells.length >= __WIDE__) t.classList.add('wb-wide');
   });
   // A chart taller than a page would be cut in two: shrink it to one page instead.
   document.querySelectorAll('.wb-figure').forEach(fig => {
@@ -134,7 +135,7 @@ PREPARE_JS = """([stand, maxHeight]) => {
     document.body.prepend(cover);
   }
   return document.title;
-}"""
+}""".replace("__WIDE__", str(WIDE_TABLE_COLUMNS))
 
 
 # Replace the loaded report by another one with the same <head>: charts of the old body are
