@@ -13,7 +13,6 @@ import html
 from collections.abc import Container, Iterable, Sequence
 from typing import Any
 
-
 # From this many columns a table only fits the report's width (screen ~60rem, A4) when its
 # cells may break inside words: such tables get the class ``wb-wide`` (report CSS).
 WIDE_TABLE_COLUMNS = 8

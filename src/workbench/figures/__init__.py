@@ -26,11 +26,21 @@ PALETTE = {
     "black": "#000000",
     "grey": "#999999",
 }
+# Okabe–Ito's orange, sky, purple and grey are too light for lines, markers and bars on white
+# (WCAG 1.4.11 asks 3:1; e.g. grey #999999 2,85:1). Charts draw with these instead (ratio
+# on white); the seven series colours stay pairwise distinguishable (CIE76 ΔE ≥ 23) –
+# tests/reports/test_colour_contrast.py checks every chart of the reports.
+GREY = "#767676"            # 4,5:1
+ORANGE_DARK = "#A66300"     # 4,8:1 (Okabe–Ito orange darkened)
+PURPLE_DARK = "#A6507F"     # 5,2:1 (Okabe–Ito reddish purple darkened)
+VERMILLION_TEXT = "#A84A00"  # 5,8:1: vermillion for text (the line colour has 3,9:1)
+SERIES_COLOURS = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], ORANGE_DARK,
+                  PURPLE_DARK, PALETTE["black"], GREY]
 # Area roles used consistently across charts.
 AREA_COLOURS = {
-    "Gemeinde": PALETTE["vermillion"],
-    "Kreis": PALETTE["blue"],
-    "Land": PALETTE["grey"],
+    "Gemeinde": PALETTE["vermillion"],  # 3,9:1
+    "Kreis": PALETTE["blue"],           # 5,2:1
+    "Land": GREY,
 }
 # Status colours (progress traffic lights): each has contrast ≥ 3:1 against white (WCAG
 # graphics), all are pairwise distinguishable (CIE76 ΔE ≥ 15), and the states without a

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from workbench.exceptions import NoDataError
-from workbench.figures import PALETTE, finish, wrap_sources
+from workbench.figures import PALETTE, SERIES_COLOURS, finish, wrap_sources
 from workbench.formatting import fmt_int, fmt_percent
 from workbench.integration import (
     AZR,
@@ -27,8 +27,7 @@ PERIOD_TEXT = {
     "jahresdurchschnitt": "Jahresdurchschnitt",
     "stichtag": "Stichtag",
 }
-COLOURS = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["orange"],
-           PALETTE["purple"], PALETTE["sky"], PALETTE["grey"]]
+COLOURS = SERIES_COLOURS
 CONCEPT_COLOURS = {AZR: PALETTE["vermillion"], FORTSCHREIBUNG: PALETTE["blue"],
                    MIKROZENSUS: PALETTE["green"]}
 

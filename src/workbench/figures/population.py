@@ -18,7 +18,7 @@ import polars as pl
 from plotly.colors import sample_colorscale
 
 from workbench import metrics
-from workbench.figures import AREA_COLOURS, PALETTE, finish, wrap_sources
+from workbench.figures import AREA_COLOURS, GREY, ORANGE_DARK, finish, wrap_sources
 from workbench.formatting import fmt_date, fmt_int, fmt_number, fmt_percent, fmt_points
 from workbench.population import (
     ESTIMATED,
@@ -242,7 +242,7 @@ def trend_chart(
         fig.add_trace(
             go.Scatter(
                 x=[row["reference_date"]], y=[row["share"]], name=label, mode="markers",
-                marker={"size": 14, "symbol": "star", "color": PALETTE["orange"],
+                marker={"size": 14, "symbol": "star", "color": ORANGE_DARK,
                         "line": {"color": "black", "width": 1}},
                 hovertemplate=_hover(label, "amtlich"),
             )
@@ -303,7 +303,7 @@ def ranking_chart(
     ranks, reference_date = _ranking_rows(pop, source, reference_date, kreis)
     ordered = ranks.sort("share")  # plotly draws the first category at the bottom
     colours = [
-        AREA_COLOURS["Gemeinde"] if a == highlight else "#9FB7CC"
+        AREA_COLOURS["Gemeinde"] if a == highlight else "#6F8BA6"  # 3,6:1
         for a in ordered.get_column("ags")
     ]
     estimated = SOURCES[source].status == ESTIMATED
@@ -405,7 +405,8 @@ def choropleth_map(
         colour = sample_colorscale(SEQUENTIAL, [(value - low) / (high - low or 1)])[0]
         trace = go.Scatter(
             x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour,
-            line={"color": "white", "width": 1}, hoveron="fills", name=names[ags],
+            # outlines 4,5:1 on white: every municipality is visible, also in light classes
+            line={"color": GREY, "width": 1}, hoveron="fills", name=names[ags],
             text=f"{names[ags]}: {fmt_percent(value)}", hoverinfo="text", showlegend=False,
         )
         if ags == highlight:

@@ -20,7 +20,17 @@ import plotly.graph_objects as go
 import polars as pl
 
 from workbench.catalogue import Catalogue, indicators_frame
-from workbench.figures import PALETTE, STATUS_COLOURS, STATUS_PATTERNS, finish, wrap_sources
+from workbench.figures import (
+    GREY,
+    PALETTE,
+    SERIES_COLOURS,
+    STATUS_COLOURS,
+    STATUS_PATTERNS,
+    VERMILLION_TEXT,
+    finish,
+    wrap_sources,
+)
+from workbench.figures.contrast import text_colour_on
 from workbench.formatting import SUPPRESSED, fmt_date, fmt_int, fmt_number
 from workbench.progress import STATUSES
 from workbench.suppression import is_primary
@@ -135,7 +145,7 @@ def status_overview_chart(
                     "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "white",
                                 "size": 8, "solidity": 0.25}},
             text=[str(c) if c else "" for c in counts], textposition="inside",
-            insidetextfont={"color": "white"},
+            insidetextfont={"color": text_colour_on(STATUS_COLOURS[status])},  # ≥ 4,5:1
             hovertemplate=f"%{{y}}<br>{status}: %{{x}} Indikatoren<extra></extra>",
         ))
     fig.update_layout(barmode="stack", legend_traceorder="normal")
@@ -268,11 +278,11 @@ def indicator_timeseries_chart(
             x=[d for d, h in zip(x, hidden, strict=True) if h],
             y=[0] * sum(hidden), mode="markers+text", text=[SUPPRESSED] * sum(hidden),
             textposition="top center", name="unterdrückt (1–2 Personen)",
-            marker={"color": PALETTE["grey"], "symbol": "x"}, hoverinfo="skip",
+            marker={"color": GREY, "symbol": "x"}, hoverinfo="skip",
         ))
     per_year = " je Jahr" if indicator.get("period_basis") == "jahr" else ""
     if indicator.get("baseline") is not None:
-        fig.add_hline(y=indicator["baseline"], line_dash="dot", line_color=PALETTE["grey"],
+        fig.add_hline(y=indicator["baseline"], line_dash="dot", line_color=GREY,
                       annotation_text=f"Ausgangswert {fmt_number(indicator['baseline'], 0)}",
                       annotation_position="bottom left")
     if indicator.get("target") is not None:
@@ -314,7 +324,7 @@ def zeitplan_chart(
     schedule; finished projects are history and not drawn here."""
     ind = indicators_frame(catalogue, closed=False)
     massnahmen = ind.unique(subset=["massnahme_id"], keep="first", maintain_order=True)
-    colours = [PALETTE[c] for c in ("blue", "orange", "green", "purple", "sky", "vermillion")]
+    colours = SERIES_COLOURS
     field_colour = {hf: colours[i % len(colours)]
                     for i, hf in enumerate(dict.fromkeys(massnahmen["handlungsfeld"]))}
     fig = go.Figure()
@@ -349,7 +359,7 @@ def zeitplan_chart(
         fig.add_vline(x=as_of.isoformat(), line_color=PALETTE["vermillion"], line_width=2)
         fig.add_annotation(x=as_of.isoformat(), y=0, yref="paper",
                            text=f"Stand {fmt_date(as_of)}", showarrow=False, yanchor="bottom",
-                           xanchor="right", font={"size": 11, "color": PALETTE["vermillion"]})
+                           xanchor="right", font={"size": 11, "color": VERMILLION_TEXT})
     plan = catalogue.traeger.zeitplan
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(type="date", range=[plan.beginn.isoformat(),
@@ -399,7 +409,7 @@ def evaluation_chart(
                     "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "white",
                                 "size": 8, "solidity": 0.25}},
             text=[str(c) if c else "" for c in counts], textposition="inside",
-            insidetextfont={"color": "white"},
+            insidetextfont={"color": text_colour_on(STATUS_COLOURS[status])},  # ≥ 4,5:1
             hovertemplate=f"%{{y}}<br>{status}: %{{x}}<extra></extra>",
         ))
     fig.update_layout(barmode="stack", legend_traceorder="normal", bargap=0.35)
