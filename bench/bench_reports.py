@@ -195,8 +195,9 @@ def main() -> None:
         t_naive = naive(sample, args.year, tmp / "naive")
         per = t_naive / len(sample)
         t_naive39 = per * len(names)
-        how = ("measured" if len(sample) == len(names)
-               else f"extrapolated from {len(sample)} reports ({per:.2f} s each)")
+        how = ("gemessen" if len(sample) == len(names)
+               else f"hochgerechnet aus {len(sample)} Bericht(en), "
+                    f"{per:.2f} s je Bericht".replace(".", ","))
         print(f"naive: papermill CLI + nbconvert CLI per report: {t_naive39:.1f} s for "
               f"{len(names)} ({how})")
         print(f"RATIO naive/ours = {t_naive39 / t_ours:.1f}x")
