@@ -389,6 +389,22 @@ def test_find_table_prefers_newer_user_export(tmp_path):
     }
 
 
+def test_find_table_sees_a_user_export_rewritten_in_place(tmp_path):
+    """The scan of a file's latest year is cached on the file's stats: rewriting the older
+    export with newer content (same name) makes it the winner at once."""
+    data = _data_dir(tmp_path)
+    shipped = data / "raw" / "regionaldatenbank_2018" / "13211-01-03-5_00.csv"
+    text = shipped.read_text(encoding="utf-8")
+    a = data / "user" / "a.csv"
+    b = data / "user" / "b.csv"
+    a.write_text(text.replace("Jahr: 2016", "Jahr: 2020"), encoding="utf-8")
+    b.write_text(text.replace("Jahr: 2016", "Jahr: 2022"), encoding="utf-8")
+    os.utime(a, (b.stat().st_mtime + 100, b.stat().st_mtime + 100))
+    assert find_table("13211-01-03-5", data) == b
+    a.write_text(text.replace("Jahr: 2016", "Jahr: 2024") + "\n", encoding="utf-8")
+    assert find_table("13211-01-03-5", data) == a
+
+
 def test_find_table_same_content_newest_mtime_and_env(tmp_path, monkeypatch):
     data = _data_dir(tmp_path)
     user = tmp_path / "eigene"
