@@ -39,3 +39,18 @@ def test_notebook_renderers_drop_the_cloud_buttons() -> None:
         config = pio.renderers[name].config
         assert set(CLOUD_BUTTONS) <= set(config["modeBarButtonsToRemove"]), name
         assert config["showSendToCloud"] is False
+
+
+def test_apply_style_sets_the_same_template_as_a_validated_assignment() -> None:
+    """figures._set_template skips plotly's re-validation: same template in the JSON, and the
+    figure gets its own copy (changing it leaves plotly's registered template alone)."""
+    from workbench.figures import TEMPLATE, apply_style
+
+    styled = apply_style(_figure(), title="Probe")
+    validated = _figure().update_layout(template=TEMPLATE)
+    assert (json.loads(styled.to_json())["layout"]["template"]
+            == json.loads(validated.to_json())["layout"]["template"])
+    assert styled.layout.template.layout.paper_bgcolor == "white"
+    styled.layout.template.layout.font.size = 3
+    assert pio.templates[TEMPLATE].layout.font.size is None
+    assert apply_style(_figure()).layout.template.layout.font.size is None
