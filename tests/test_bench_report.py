@@ -47,3 +47,15 @@ def test_page_shows_latest_run_with_date_machine_and_ratio(tmp_path: Path, monke
     section = page.split("## Berichte je Gemeinde")[1].split("## ")[0]
     assert "von Hand dokumentierte Messungen vom 21.11.2026" in section
     assert "16,6 s vs. 452,6 s" in section
+
+
+def test_report_bench_states_issue_12_targets_from_the_measured_values() -> None:
+    bench_reports = _load("bench_reports")
+    fast = bench_reports.target_notes({"ohne Gesamt-PDF (40 Berichte)": 24.7,
+                                       "davon Gesamt-PDF des Kreises (40 Kapitel)": 18.4})
+    slow = bench_reports.target_notes({"ohne Gesamt-PDF (40 Berichte)": 59.1,
+                                       "davon Gesamt-PDF des Kreises (40 Kapitel)": 61.0})
+    assert fast[0].endswith("24,7 s in diesem Lauf – erreicht"), fast
+    assert fast[1].endswith("18,4 s in diesem Lauf – erreicht"), fast
+    assert slow[0].endswith("59,1 s in diesem Lauf – nicht erreicht"), slow
+    assert slow[1].endswith("61,0 s in diesem Lauf – nicht erreicht"), slow
