@@ -22,6 +22,7 @@ workbench group they are:
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import tomllib
@@ -407,7 +408,11 @@ class WorkbenchLDAPAuthenticator(LDAPAuthenticator):
 
     async def authenticate(self, handler: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         try:
-            model = await super().authenticate(handler, data)
+            # ldap3 blocks; in a thread a slow domain controller delays this login only,
+            # not every other request of the hub.
+            model = await asyncio.to_thread(
+                asyncio.run, LDAPAuthenticator.authenticate(self, handler, data)
+            )
         except LDAPException as exc:
             # Unreachable server or a certificate that does not check out: say so, instead of
             # a 500 page or a misleading "wrong password".
@@ -438,7 +443,7 @@ class WorkbenchLDAPAuthenticator(LDAPAuthenticator):
         if self.refresh_search_user is None:
             return True
         try:
-            groups = self._directory_groups(user.name)
+            groups = await asyncio.to_thread(self._directory_groups, user.name)
         except LDAPException as exc:
             # Directory unreachable: keep the session rather than logging everyone out; the
             # groups are checked again at the next refresh.

@@ -36,7 +36,16 @@ def expected_groups(uid: str) -> list[str]:
 @pytest.fixture(scope="module")
 def ad_hub(slapd: Slapd, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     folder = tmp_path_factory.mktemp("hub-ad")
-    hub = start_hub(folder, ldap_toml(slapd, folder, mode="dienstkonto-ldaps", refresh=1))
+    # Rights hang on the workbench groups as hub roles (as `workbench hub` defines them);
+    # the groups themselves come from the directory only.
+    roles = """
+c.JupyterHub.load_roles.append(
+    {"name": "werkbank-leitung", "scopes": ["read:users:name"], "groups": ["leitung"]}
+)
+"""
+    hub = start_hub(
+        folder, ldap_toml(slapd, folder, mode="dienstkonto-ldaps", refresh=1), extra=roles
+    )
     try:
         yield hub
     finally:
@@ -79,6 +88,13 @@ def test_directory_user_logs_in_with_mapped_hub_groups(ad_hub: Hub, uid: str) ->
     # The hub's groups hold exactly the mapped members (manage_groups).
     group = ad_hub.api(f"/groups/{expected_groups(uid)[0]}")
     assert uid in group["users"]
+    # The logged-in user's own view: name, groups and the rights of the group's role.
+    me = session.get(f"{ad_hub.url}/hub/api/user", timeout=10)
+    assert me.status_code == 200, me.text
+    assert me.json()["name"] == uid and sorted(me.json()["groups"]) == expected_groups(uid)
+    # leitung's role gives read:users:name; the hub admin has every scope anyway.
+    assert ("read:users:name" in me.json()["scopes"]) is (uid in ("lleitner", "wadmin"))
+    assert ("admin:users" in me.json()["scopes"]) is (uid == "wadmin")
 
 
 def test_login_name_with_capitals_is_the_same_hub_user(ad_hub: Hub) -> None:
@@ -167,7 +183,8 @@ def test_no_password_in_the_hub_log(ad_hub: Hub) -> None:
 def test_bind_dn_template_deployment(template_hub: Hub) -> None:
     session, response = login(template_hub, "kbeauftragt", PEOPLE["kbeauftragt"].password)
     assert_logged_in(template_hub, response)
-    assert template_hub.api("/users/kbeauftragt")["groups"] == ["analyse", "kreis-integration"]
+    groups = sorted(template_hub.api("/users/kbeauftragt")["groups"])
+    assert groups == ["analyse", "kreis-integration"]
     session, response = login(template_hub, "kbeauftragt", "falsch")
     assert_refused(template_hub, session, response)
     session, response = login(template_hub, "kkantine", PEOPLE["kkantine"].password)
