@@ -7,8 +7,10 @@ plain LDAP on loopback). Logins go over HTTP like a browser's: login page, _xsrf
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -207,3 +209,38 @@ def test_ldaps_with_a_certificate_of_another_ca_is_refused(
         assert "certificate verify failed" in hub.log_text().lower()
     finally:
         stop_group(hub.process)
+
+
+@pytest.mark.browser
+def test_login_form_in_chromium(ad_hub: Hub) -> None:
+    """A directory user logs in through the hub's form in headless Chromium."""
+    from workbench.reports.pdf import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} fehlt: Browser-Tests brauchen Debians chromium (apt-get install)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.goto(f"{ad_hub.url}/hub/login?next=%2Fhub%2Fhome")
+            page.fill("#username_input", "sredakteur")
+            page.fill("#password_input", "falsch")
+            page.click("#login_submit")
+            page.wait_for_load_state()
+            assert "/hub/login" in page.url
+            # The hub's login error (its wording is the hub's template, not ours).
+            assert page.locator(".login_error").is_visible()
+
+            page.fill("#username_input", "SRedakteur")
+            page.fill("#password_input", PEOPLE["sredakteur"].password)
+            page.click("#login_submit")
+            page.wait_for_url("**/hub/home")
+            assert "sredakteur" in page.inner_text("body")
+            assert ad_hub.api("/users/sredakteur")["groups"] == ["traeger-sachsenheim"]
+        finally:
+            browser.close()
