@@ -198,10 +198,13 @@ class Slapd:
         return f"ldap://127.0.0.1:{self.port}"
 
     def admin_connection(self):
+        import ssl
+
         import ldap3
 
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(self.ca_file))
         return ldap3.Connection(
-            ldap3.Server("127.0.0.1", port=self.port),
+            ldap3.Server("127.0.0.1", port=self.ldaps_port, use_ssl=True, tls=tls),
             user=ROOT_DN,
             password=ROOT_PASSWORD,
             auto_bind=ldap3.AUTO_BIND_NO_TLS,
@@ -271,6 +274,9 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
         f"TLSCACertificateFile {ca_file}",
         f"TLSCertificateFile {cert_file}",
         f"TLSCertificateKeyFile {key_file}",
+        # Like a hardened domain controller: no password travels in plain text, so the
+        # tests also prove that the hub's binds are encrypted (LDAPS / STARTTLS).
+        "security simple_bind=128",
         "database mdb",
         "maxsize 16777216",
         f'suffix "{SUFFIX}"',
@@ -434,11 +440,12 @@ def ldap_toml(
             benutzer_attribut = "uid"
             """
         )
-    elif mode == "vorlage":
+    elif mode == "vorlage-starttls":
         how = textwrap.dedent(
             f"""\
-            tls = "keine"
+            tls = "starttls"
             port = {slapd.port}
+            ca_zertifikat = "{ca_file or slapd.ca_file}"
             bind_dn_vorlage = "uid={{username}},{PEOPLE_BASE}"
             """
         )

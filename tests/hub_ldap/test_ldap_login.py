@@ -2,7 +2,7 @@
 
 Two deployments: Active-Directory style (service account looks the user up, LDAPS with the
 Landratsamt's CA, groups refreshed every second) and OpenLDAP style (DN from a template,
-plain LDAP on loopback). Logins go over HTTP like a browser's: login page, _xsrf, POST.
+STARTTLS on port 389). Logins go over HTTP like a browser's: login page, _xsrf, POST.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ c.JupyterHub.load_roles.append(
 @pytest.fixture(scope="module")
 def template_hub(slapd: Slapd, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     folder = tmp_path_factory.mktemp("hub-vorlage")
-    hub = start_hub(folder, ldap_toml(slapd, folder, mode="vorlage"))
+    hub = start_hub(folder, ldap_toml(slapd, folder, mode="vorlage-starttls"))
     try:
         yield hub
     finally:
@@ -244,3 +244,19 @@ def test_login_form_in_chromium(ad_hub: Hub) -> None:
             assert ad_hub.api("/users/sredakteur")["groups"] == ["traeger-sachsenheim"]
         finally:
             browser.close()
+
+
+def test_test_directory_refuses_plain_text_binds(slapd: Slapd) -> None:
+    # The premise of the LDAPS/STARTTLS tests: a bind without TLS would be refused, so the
+    # logins above prove the hub encrypts before sending a password.
+    import ldap3
+    from ldap3.core.exceptions import LDAPConfidentialityRequiredResult
+
+    with pytest.raises(LDAPConfidentialityRequiredResult):
+        ldap3.Connection(
+            ldap3.Server("127.0.0.1", port=slapd.port),
+            user="uid=lleitner,ou=Mitarbeitende,dc=lra-test,dc=de",
+            password=PEOPLE["lleitner"].password,
+            auto_bind=ldap3.AUTO_BIND_NO_TLS,
+            raise_exceptions=True,
+        )
