@@ -148,3 +148,15 @@ def test_load_ldap_settings_names_the_file(tmp_path: Path) -> None:
         load_ldap_settings(config)
     config.write_text(AD_EXAMPLE)
     assert load_ldap_settings(config).ca_certificate == tmp_path / "ca-lra.pem"
+
+
+def test_missing_slapd_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    from . import conftest
+
+    monkeypatch.setattr(conftest, "SLAPD", "/nicht/vorhanden/slapd")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="slapd"):
+        conftest.require_slapd()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install slapd"):
+        conftest.require_slapd()
