@@ -15,10 +15,12 @@ else
 fi
 # Register the kernel so JupyterLab, papermill and nbval all run the notebooks in this venv.
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (workbench)" >/dev/null
-# axe-core for the accessibility browser tests (tests/dashboards/test_accessibility.py),
+# axe-core for the accessibility browser tests (tests/dashboards/test_accessibility.py) and
+# configurable-http-proxy for the hub (workbench hub, tests/hub_ldap),
 # pinned in package.json/package-lock.json; node_modules/ stays out of git.
 if command -v npm >/dev/null 2>&1; then
-    if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -x node_modules/.bin/configurable-http-proxy ] \
+        || [ package-lock.json -nt node_modules/.package-lock.json ]; then
         npm ci --no-audit --no-fund --loglevel=error >/dev/null
     fi
 else
