@@ -9,9 +9,10 @@ each report kernel and the command line. It only serves jsonschema's optional ``
 
 :func:`skip_unused_imports` blocks that import (``sys.modules[name] = None`` makes ``import``
 raise ImportError, which jsonschema treats as "not installed"). It is called where *our*
-processes start – the ``workbench`` command, the report worker processes and the report
-kernels (``reports.kernelstate.snapshot``) – never on ``import workbench``, so an analyst's
-own process is left as it is. Measured with ``python -X importtime -c "import nbformat"``;
+processes start – the ``workbench`` command, the report worker processes, the report
+kernels (``reports.kernelstate.snapshot``), and the dashboard server and kernels (on
+``import workbench.dashboards``, the first line of every dashboard notebook) – never on
+``import workbench``, so an analyst's own process is left as it is. Measured with ``python -X importtime -c "import nbformat"``;
 the effect on a batch is in docs/leistung.md.
 
 Example (first thing in a new process, before anything imports nbformat)::

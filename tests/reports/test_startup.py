@@ -26,6 +26,15 @@ def test_command_line_process_skips_rfc3987_and_still_validates_notebooks():
     assert result.stdout.split() == ["None", "True", "True"], result.stderr
 
 
+def test_dashboard_kernel_skips_rfc3987_from_the_notebooks_first_import():
+    """Every dashboard notebook starts with ``from workbench.dashboards import …``; a pre-heated
+    kernel then builds the dashboard (plotly, nbformat) without the RFC 3987 parser."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from workbench.dashboards import AuslaenderanteilDashboard\n"
+         + PROBE], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.split() == ["None", "True", "True"], result.stderr
+
+
 def test_without_the_call_the_package_would_be_imported():
     """The probe can tell the difference: a plain process loads rfc3987_syntax."""
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,

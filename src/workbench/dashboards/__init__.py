@@ -2,12 +2,20 @@
 
 Classes are imported lazily so that the server process (which imports
 ``workbench.dashboards.app``) does not load plotly and polars.
+
+Importing this package blocks :data:`workbench.startup.UNUSED_OPTIONAL_IMPORTS`: it is the
+first import of every dashboard notebook (and of the server), so each pre-heated kernel skips
+jsonschema's RFC 3987 parser (≈ 1 s CPU and ≈ 15 MiB per kernel, see ``workbench.startup``).
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from workbench.startup import skip_unused_imports
+
+skip_unused_imports()
 
 _CLASSES = {
     "AuslaenderanteilDashboard": "workbench.dashboards.auslaenderanteil",
