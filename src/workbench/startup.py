@@ -12,8 +12,8 @@ raise ImportError, which jsonschema treats as "not installed"). It is called whe
 processes start – the ``workbench`` command, the report worker processes, the report
 kernels (``reports.kernelstate.snapshot``), and the dashboard server and kernels (on
 ``import workbench.dashboards``, the first line of every dashboard notebook) – never on
-``import workbench``, so an analyst's own process is left as it is. Measured with ``python -X importtime -c "import nbformat"``;
-the effect on a batch is in docs/leistung.md.
+``import workbench``, so an analyst's own process is left as it is. Measured with
+``python -X importtime -c "import nbformat"``; the effect on a batch is in docs/leistung.md.
 
 Example (first thing in a new process, before anything imports nbformat)::
 
