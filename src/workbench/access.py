@@ -47,6 +47,9 @@ FIXED_GROUPS: tuple[str, ...] = (GROUP_LEITUNG, GROUP_KREIS, GROUP_ANALYSE, GROU
 JUPYTERLAB_GROUPS: tuple[str, ...] = (GROUP_KREIS, GROUP_ANALYSE)
 
 REQUIRE_LOGIN_ENV = "WORKBENCH_REQUIRE_LOGIN"
+# Set by the hub's spawner for a user's JupyterLab server: whose server this process is.
+PRINCIPAL_LOGIN_ENV = "WORKBENCH_PRINCIPAL_LOGIN"
+PRINCIPAL_GROUPS_ENV = "WORKBENCH_PRINCIPAL_GROUPS"
 
 GROUP_LABELS: dict[str, str] = {
     GROUP_LEITUNG: "Leitung (nur lesen)",
@@ -137,3 +140,20 @@ def local_principal() -> Principal:
     from workbench.store import default_user
 
     return Principal(default_user(), frozenset({GROUP_LOCAL}))
+
+
+def ambient_principal(environ: Mapping[str, str] | None = None) -> Principal | None:
+    """Who writes when a caller passes no principal: the hub user a JupyterLab server (and its
+    terminals and kernels) was started for (``WORKBENCH_PRINCIPAL_LOGIN`` and
+    ``WORKBENCH_PRINCIPAL_GROUPS``, comma-separated, set by the hub's spawner); else ``None``.
+
+    In a user's own JupyterLab this is a guard against mistakes, not against the user: code
+    they run can change its environment. See docs/hub.md ("Grenzen").
+    """
+    env = os.environ if environ is None else environ
+    login = env.get(PRINCIPAL_LOGIN_ENV, "").strip()
+    if not login:
+        return None
+    groups = frozenset(g.strip() for g in env.get(PRINCIPAL_GROUPS_ENV, "").split(",")
+                       if g.strip())
+    return Principal(login, groups)

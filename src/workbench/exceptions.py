@@ -226,6 +226,17 @@ class DashboardServerError(RuntimeError):
     """The server did not start (message in German, for the CLI)."""
 
 
+class AccessDeniedError(PermissionError):
+    """A write the logged-in person has no right to (issue 13); ``str()`` is German and names
+    the login, the Träger and the groups. The store has recorded the attempt
+    (``ObservationStore.refused_writes``) before this is raised."""
+
+    def __init__(self, message: str, *, login: str, traeger_id: str | None = None):
+        super().__init__(message)
+        self.login = login
+        self.traeger_id = traeger_id
+
+
 class MissingExtraError(RuntimeError):
     """An optional feature whose extra (``pip install workbench[EXTRA]``) is not installed;
     ``str()`` is German and says how to install it."""
@@ -241,6 +252,7 @@ class MissingExtraError(RuntimeError):
 
 __all__ = [
     "MAX_SHOWN",
+    "AccessDeniedError",
     "CatalogueError",
     "CatalogueProblem",
     "DashboardServerError",

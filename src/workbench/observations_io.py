@@ -42,6 +42,7 @@ from typing import Any
 import polars as pl
 
 from workbench import paths, tabular_write
+from workbench.access import Principal
 from workbench.excel_safety import ExcelCut, unneutralise_cell
 from workbench.exceptions import DataValidationError, Problem
 from workbench.formatting import fmt_date
@@ -640,11 +641,19 @@ class ImportResult:
 
 
 def import_observations(
-    path: str | Path, store: ObservationStore | None = None, *, user: str | None = None
+    path: str | Path,
+    store: ObservationStore | None = None,
+    *,
+    user: str | None = None,
+    actor: Principal | None = None,
 ) -> ImportResult:
     """Validate ``path`` completely, then store all its rows in ONE transaction.
 
     Raises :class:`DataValidationError` (nothing stored) when any row is bad.
+    ``actor``: who imports (see ``ObservationStore.authorize``): under the hub their login
+    is recorded for every row and the import log, whatever the file's „Erfasst von“ says,
+    and a row of a Träger outside their groups refuses the whole file
+    (:class:`~workbench.exceptions.AccessDeniedError`, audited).
     """
     store = store or ObservationStore()
     parsed = read_observations(path, user=user, specs=store.specs)
@@ -653,6 +662,7 @@ def import_observations(
         parsed.rows,
         skip_unchanged=True,
         batch={"entered_by": importer, "file_name": parsed.path.name, "file_sha256": parsed.sha256},
+        actor=actor,
     )
     return ImportResult(
         file=parsed.path.name,

@@ -30,6 +30,7 @@ is opened; table ``schema_version`` records which ones ran.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import numbers
@@ -47,7 +48,8 @@ from typing import Any
 import polars as pl
 
 from workbench import paths
-from workbench.exceptions import DataValidationError, Problem
+from workbench.access import Principal, ambient_principal, login_required, traeger_group
+from workbench.exceptions import AccessDeniedError, DataValidationError, Problem
 from workbench.fsutil import atomic_path
 from workbench.observation import (
     ImportRow,
@@ -98,6 +100,21 @@ _ASSESSMENT_IMMUTABLE_MSG = (
     "Bewertungen sind unveränderlich: eine neue Bewertung wird als neue Version erfasst, "
     "nichts wird überschrieben oder gelöscht"
 )
+
+_REFUSED_IMMUTABLE_MSG = (
+    "Das Protokoll abgelehnter Schreibversuche ist unveränderlich: Einträge werden weder "
+    "geändert noch gelöscht"
+)
+# Refused writes (migration 4): who tried to write what without the right (issue 13).
+REFUSED_SCHEMA: dict[str, pl.DataType] = {
+    "attempted_at": pl.Datetime("us", "UTC"),
+    "login": pl.String(),
+    "groups": pl.String(),
+    "action": pl.String(),
+    "traeger_id": pl.String(),
+    "detail": pl.String(),
+}
+NOT_LOGGED_IN = "(nicht angemeldet)"
 
 # Stored Zielwerte (migration 3): the newest version per Träger × indicator supersedes the
 # catalogue's zielwert (workbench.progress).
@@ -225,6 +242,24 @@ MIGRATIONS: list[tuple[int, str]] = [
                                       WHERE traeger_id = NEW.traeger_id
                                         AND indicator_id = NEW.indicator_id), 0) + 1
         BEGIN SELECT RAISE(ABORT, 'Versionsnummer muss lückenlos fortlaufen'); END;
+        """,
+    ),
+    (
+        4,
+        f"""
+        CREATE TABLE refused_write (
+            id            INTEGER PRIMARY KEY,
+            attempted_at  TEXT NOT NULL,
+            login         TEXT NOT NULL CHECK (login <> ''),
+            groups        TEXT NOT NULL,
+            action        TEXT NOT NULL CHECK (action <> ''),
+            traeger_id    TEXT,
+            detail        TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TRIGGER refused_write_no_update BEFORE UPDATE ON refused_write
+        BEGIN SELECT RAISE(ABORT, '{_REFUSED_IMMUTABLE_MSG}'); END;
+        CREATE TRIGGER refused_write_no_delete BEFORE DELETE ON refused_write
+        BEGIN SELECT RAISE(ABORT, '{_REFUSED_IMMUTABLE_MSG}'); END;
         """,
     ),
 ]
@@ -516,15 +551,91 @@ class ObservationStore:
         problem = indicator_problem(observation, specs, where)
         return [problem] if problem is not None else []
 
+    # -- rights (issue 13) --------------------------------------------------------------------
+
+    def authorize(
+        self,
+        actor: Principal | None,
+        action: str,
+        traeger_ids: Iterable[str],
+        detail: str = "",
+    ) -> Principal | None:
+        """The principal a write is recorded under, after checking its rights.
+
+        ``actor`` ``None``: the process's :func:`~workbench.access.ambient_principal` (a hub
+        user's JupyterLab); without one and without the hub (single local user, no
+        ``WORKBENCH_REQUIRE_LOGIN``) ``None`` is returned and the write records the name the
+        data carries, as before issue 13. A write that is not allowed – a Träger outside the
+        principal's groups, or no principal under the hub – is recorded in ``refused_write``
+        (its own committed transaction) and raised as :class:`AccessDeniedError` (German).
+        ``action``: German noun for messages and the audit (``"Messwert"``, ``"Zielwert"`` …).
+        """
+        traeger = sorted({t for t in traeger_ids if t})
+        if actor is None:
+            actor = ambient_principal()
+            if actor is None:
+                if not login_required():
+                    return None
+                self._refuse(None, action, traeger, detail)
+        assert actor is not None
+        denied = [t for t in traeger if not actor.can_write(t)]
+        if denied:
+            self._refuse(actor, action, denied, detail)
+        return actor
+
+    def _refuse(self, actor: Principal | None, action: str, traeger: list[str],
+                detail: str) -> None:
+        login = actor.login if actor is not None else NOT_LOGGED_IN
+        groups = ", ".join(sorted(actor.groups)) if actor is not None else ""
+        now = _ts_text(utc_now())
+
+        def write(conn: sqlite3.Connection) -> None:
+            for t in traeger or [None]:
+                conn.execute(
+                    "INSERT INTO refused_write (attempted_at, login, groups, action, traeger_id,"
+                    " detail) VALUES (?, ?, ?, ?, ?, ?)",
+                    (now, login, groups, action, t, detail),
+                )
+
+        self._write(write)
+        if actor is None:
+            message = (f"{action} nicht gespeichert: Schreiben ist nur nach Anmeldung möglich. "
+                       "Der Versuch wurde protokolliert.")
+        else:
+            names = ", ".join(f"„{t}“" for t in traeger)
+            needed = " bzw. ".join(f"„{traeger_group(t)}“" for t in traeger)
+            message = (
+                f"{action} nicht gespeichert: „{actor.login}“ darf für den Träger {names} nicht "
+                f"schreiben (dazu fehlt die Gruppe {needed} oder „kreis-integration“; eigene "
+                f"Gruppen: {groups or 'keine'}). Der Versuch wurde protokolliert."
+            )
+        raise AccessDeniedError(message, login=login,
+                                traeger_id=traeger[0] if traeger else None)
+
+    def refused_writes(self, traeger_id: str | None = None) -> pl.DataFrame:
+        """The audit of refused writes (see REFUSED_SCHEMA), oldest first."""
+        sql = ("SELECT attempted_at, login, groups, action, traeger_id, detail FROM refused_write"
+               + (" WHERE traeger_id = ?" if traeger_id else "") + " ORDER BY id")
+        with self._read() as conn:
+            rows = conn.execute(sql, [traeger_id] if traeger_id else []).fetchall()
+        return _audit_frame(rows, REFUSED_SCHEMA, dates=(), stamps=("attempted_at",))
+
     # -- writing -----------------------------------------------------------------------------
 
-    def record(self, observation: Observation) -> int:
+    def record(self, observation: Observation, *, actor: Principal | None = None) -> int:
         """Store one value; return its version (1 for a new value, 2+ for a correction).
 
         Every call creates a new version, also when the value equals the current one (an
         explicit entry is an audited act). Raises :class:`DataValidationError` (German) when the
         value does not fit the catalogue, or when example data would supersede a real value.
+        ``actor``: who writes (see :meth:`authorize`); their login is recorded as
+        ``entered_by``, whatever the observation says; a Träger outside their rights raises
+        :class:`AccessDeniedError` and is audited.
         """
+        who = self.authorize(actor, "Messwert", [observation.traeger_id or ""],
+                             f"{observation.indicator_id} zum {observation.period}")
+        if who is not None:
+            observation = dataclasses.replace(observation, entered_by=who.login)
         problems = self.check(observation)
         if problems:
             raise DataValidationError(problems)
@@ -548,6 +659,7 @@ class ObservationStore:
         *,
         skip_unchanged: bool = False,
         batch: Mapping[str, Any] | None = None,
+        actor: Principal | None = None,
     ) -> int:
         """Store many values in ONE transaction (all or nothing); return versions written.
 
@@ -558,10 +670,22 @@ class ObservationStore:
         compared without its source. ``batch`` (``entered_by``, ``file_name``,
         ``file_sha256``) records an ``import_batch`` row linked to the new versions. Example
         observations (``is_example``) for a key that already has a real value are skipped.
-        Problems are numbered by position in ``observations`` (1-based).
+        Problems are numbered by position in ``observations`` (1-based). ``actor``: as in
+        :meth:`record`; one Träger outside their rights refuses the whole import (audited).
         """
         rows = [r if isinstance(r, ImportRow) else ImportRow(r, index)
                 for index, r in enumerate(observations, start=1)]
+        file_name = (batch or {}).get("file_name") or ""
+        who = self.authorize(
+            actor, "Messwerte-Import", [r.observation.traeger_id or "" for r in rows],
+            f"{len(rows)} Zeilen" + (f" aus {file_name}" if file_name else ""),
+        )
+        if who is not None:
+            rows = [dataclasses.replace(
+                r, observation=dataclasses.replace(r.observation, entered_by=who.login))
+                for r in rows]
+            if batch is not None:
+                batch = {**batch, "entered_by": who.login}
         problems: list[Problem] = []
         specs: dict[str, Mapping[str, IndicatorSpec] | None] = {}
         for index, row in enumerate(rows, start=1):
@@ -801,12 +925,17 @@ class ObservationStore:
         *,
         set_by: str,
         comment: str,
+        actor: Principal | None = None,
     ) -> int:
         """Store a Zielwert as a new version; return the version (1, 2, …).
 
         The newest version supersedes the catalogue's ``zielwert`` (both stay visible in
         :meth:`target_history`). ``comment``: why/on whose decision (required).
+        ``actor``: as in :meth:`record` (their login replaces ``set_by``).
         """
+        who = self.authorize(actor, "Zielwert", [traeger_id], indicator_id)
+        if who is not None:
+            set_by = who.login
         row = {"traeger_id": traeger_id, "indicator_id": indicator_id, "value": value,
                "set_by": set_by, "comment": comment}
         problems = self.check_target(row)
@@ -883,12 +1012,17 @@ class ObservationStore:
         *,
         assessed_by: str,
         is_example: bool = False,
+        actor: Principal | None = None,
     ) -> int:
         """Store a dated, justified rating of a qualitative indicator as a new version.
 
         ``rating`` is one of :data:`RATINGS`. Earlier assessments are kept (append-only);
-        progress uses the latest one up to its evaluation date.
+        progress uses the latest one up to its evaluation date. ``actor``: as in
+        :meth:`record` (their login replaces ``assessed_by``).
         """
+        who = self.authorize(actor, "Bewertung", [traeger_id], indicator_id)
+        if who is not None:
+            assessed_by = who.login
         row = {"traeger_id": traeger_id, "indicator_id": indicator_id,
                "assessed_on": assessed_on, "rating": rating, "justification": justification,
                "assessed_by": assessed_by}

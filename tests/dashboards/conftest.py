@@ -68,7 +68,9 @@ def dashboard_server(tmp_path_factory, store_db) -> Iterator[DashboardServer]:
     """The three real dashboards, one pre-heated kernel each, writing to a temporary store."""
     require_chromium()
     tmp = tmp_path_factory.mktemp("voila")
-    server = start_server(tmp, pool_size=1, env={"WORKBENCH_DB": str(store_db)})
+    # the local user the entry form records (no typed "Erfasst von" since issue 13)
+    server = start_server(tmp, pool_size=1, env={"WORKBENCH_DB": str(store_db),
+                                                "WORKBENCH_USER": "Test Browser"})
     try:
         assert server.wait_for_pools(timeout=240), server.output()[-3000:]
         yield server

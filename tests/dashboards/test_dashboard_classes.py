@@ -73,12 +73,14 @@ def test_handlungsfelder_select_and_tabs(tmp_path):
         d.select("atlantis")
 
 
-def test_entry_form_validates_and_versions(tmp_path):
+def test_entry_form_validates_and_versions(tmp_path, monkeypatch):
+    # no typed "Erfasst von" any more: the local user (WORKBENCH_USER) is recorded
+    monkeypatch.setenv("WORKBENCH_USER", "Test")
+    monkeypatch.delenv("WORKBENCH_REQUIRE_LOGIN", raising=False)
     db = tmp_path / "obs.sqlite"
     d = MesswerteErfassenDashboard(store_path=db)
     d.indicator.value = "anzahl-sprachkurse"
     d.source.value = "Kursträgerstatistik"
-    d.entered_by.value = "Test"
     d.period.value = "31.02.2025"
     d.value.value = "3"
     assert d.submit() is None and "kein Datum" in d.errors.slot("Stichtag").value
@@ -96,6 +98,7 @@ def test_entry_form_validates_and_versions(tmp_path):
     assert history["value"].to_list() == [3.0, 4.0]
     assert history["entered_by"].to_list() == ["Test", "Test"]
     assert d.history.value.count("<tr><td>") == 2
+    assert "„Test“ (Einzelplatz" in d.who.value
 
 
 def test_page_state_stays_small(aus):

@@ -111,7 +111,6 @@ def test_entry_forms_keyboard_only_errors_tied_to_fields(dashboard_server, conte
     type_into(page, "stichtag", "31.12.1899")
     type_into(page, "wert", "zwanzig")
     type_into(page, "quelle", "Kursstatistik")
-    type_into(page, "erfasst-von", "Tastatur Test")
     tab_to(page, ".wb-field-speichern")
     page.keyboard.press("Enter")
     wait_focus(page, "stichtag")
@@ -121,7 +120,7 @@ def test_entry_forms_keyboard_only_errors_tied_to_fields(dashboard_server, conte
     assert "außerhalb des erlaubten Zeitraums" in stichtag["described"], stichtag
     assert "01.01.1990" in stichtag["described"], stichtag
     assert wert["invalid"] == "true" and "„zwanzig“ ist keine Zahl" in wert["described"], wert
-    for other in ("quelle", "erfasst-von", "notiz", "kommentar"):
+    for other in ("quelle", "notiz", "kommentar"):
         assert field_state(page, other)["invalid"] is None, other
     # the error text is visible next to the field, not only in the summary
     assert page.locator("#wb-fehler-stichtag").is_visible()
@@ -152,7 +151,7 @@ def test_entry_forms_keyboard_only_errors_tied_to_fields(dashboard_server, conte
     status = page.locator("[role=status].wb-form-status").first
     wait_status(page, "Gespeichert:", "Version 1")
     assert "31.12.2025" in status.inner_text()
-    marks = form_marks(page, ["stichtag", "wert", "quelle", "erfasst-von"])
+    marks = form_marks(page, ["stichtag", "wert", "quelle"])
     assert all(m["invalid"] is None and m["described"] == "" for m in marks), marks
     assert page.locator(".wb-field-error").count() == 0
     assert summary.inner_text() == ""
@@ -163,18 +162,17 @@ def test_entry_forms_keyboard_only_errors_tied_to_fields(dashboard_server, conte
     tab_to(page, ".wb-field-zielwert-speichern")
     page.keyboard.press("Enter")
     wait_focus(page, "zielwert")
-    marks = form_marks(page, ["zielwert", "zielwert-von", "zielwert-begruendung"])
+    marks = form_marks(page, ["zielwert", "zielwert-begruendung"])
     assert all(m["invalid"] == "true" for m in marks), marks
     assert "keine Zahl" in marks[0]["described"], marks
     assert all("nicht leer" in m["described"] for m in marks[1:]), marks
     assert axe_violations(page, axe_source) == []
     type_into(page, "zielwert", "40")
-    type_into(page, "zielwert-von", "Tastatur Test")
     type_into(page, "zielwert-begruendung", "Beschluss AG Sprache")
     tab_to(page, ".wb-field-zielwert-speichern")
     page.keyboard.press("Space")
     wait_status(page, "Zielwert 40 gespeichert")
-    marks = form_marks(page, ["zielwert", "zielwert-von", "zielwert-begruendung"])
+    marks = form_marks(page, ["zielwert", "zielwert-begruendung"])
     assert all(m["invalid"] is None for m in marks), marks
     assert store.targets("sachsenheim")["indicator_id"].to_list() == [COUNT]
 
@@ -187,20 +185,17 @@ def test_entry_forms_keyboard_only_errors_tied_to_fields(dashboard_server, conte
     tab_to(page, ".wb-field-bewertung-speichern")
     page.keyboard.press("Enter")
     wait_focus(page, "bewertung")  # the first invalid field is the rating (a select)
-    marks = form_marks(page, ["bewertung", "bewertet-am", "bewertung-begruendung",
-                              "bewertet-von"])
+    marks = form_marks(page, ["bewertung", "bewertet-am", "bewertung-begruendung"])
     assert all(m["invalid"] == "true" for m in marks), marks
     assert "wählen" in marks[0]["described"] and "kein Datum" in marks[1]["described"], marks
     assert axe_violations(page, axe_source) == []
     page.keyboard.press("ArrowDown")  # „erreicht“
     type_into(page, "bewertet-am", "12.03.2026")
     type_into(page, "bewertung-begruendung", "Zwei Berichte im Gemeindeblatt")
-    type_into(page, "bewertet-von", "Tastatur Test")
     tab_to(page, ".wb-field-bewertung-speichern")
     page.keyboard.press("Enter")
     wait_status(page, "Bewertung „erreicht“ zum 12.03.2026 gespeichert")
-    marks = form_marks(page, ["bewertung", "bewertet-am", "bewertung-begruendung",
-                              "bewertet-von"])
+    marks = form_marks(page, ["bewertung", "bewertet-am", "bewertung-begruendung"])
     assert all(m["invalid"] is None for m in marks), marks
     assert store.assessments("sachsenheim", QUAL)["rating"].to_list() == ["erreicht"]
     assert rec.errors == []

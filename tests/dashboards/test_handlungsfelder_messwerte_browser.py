@@ -70,7 +70,6 @@ def test_messwerte_form_rejects_bad_and_stores_good_values(dashboard_server, con
     page.locator(".wb-field-indikator select").select_option(label=_indicator_label(row))
     page.locator(".wb-field-stichtag input").fill("31.12.2025")
     page.locator(".wb-field-quelle input").fill("Kursträgerstatistik")
-    page.locator(".wb-field-erfasst-von input").fill("Test Browser")
     save = page.locator(".wb-field-speichern")
 
     page.locator(".wb-field-wert input").fill("zwölf")

@@ -15,7 +15,10 @@ COUNT, QUAL = "anzahl-sprachkurse", "turnier-berichte"
 
 
 @pytest.fixture
-def form(tmp_path):
+def form(tmp_path, monkeypatch):
+    # the local user is recorded (no typed names since issue 13)
+    monkeypatch.setenv("WORKBENCH_USER", "K. Koordi")
+    monkeypatch.delenv("WORKBENCH_REQUIRE_LOGIN", raising=False)
     d = MesswerteErfassenDashboard(store_path=tmp_path / "obs.sqlite")
     yield d
     d.store.close()
@@ -27,12 +30,10 @@ def test_entry_dashboard_sets_zielwert_with_field_errors_and_versions(form, tmp_
     form.target_value.value = "zwölf"
     assert form.submit_target() is None
     assert "keine Zahl" in form.target_errors["Zielwert"].value
-    assert "nicht leer" in form.target_errors["Festgelegt von"].value
     assert "nicht leer" in form.target_errors["Begründung"].value
     assert "Nicht gespeichert" in form.target_feedback.text
-    assert form.target_feedback.invalid == ["zielwert", "zielwert-von", "zielwert-begruendung"]
+    assert form.target_feedback.invalid == ["zielwert", "zielwert-begruendung"]
     form.target_value.value = "2,5"
-    form.target_by.value = "K. Koordi"
     form.target_comment.value = "Beschluss AG 1"
     assert form.submit_target() is None
     assert "ganze Zahl" in form.target_errors["Zielwert"].value
@@ -60,7 +61,6 @@ def test_entry_dashboard_records_assessment(form):
     form.assessed_on.value = "12.03.2026"
     form.rating.value = "teilweise erreicht"
     form.justification.value = "Zwei von vier Turnieren mit Bericht"
-    form.assessed_by.value = "K. Koordi"
     assert form.submit_assessment() == 1
     form.rating.value = "erreicht"
     assert form.submit_assessment() == 2

@@ -11,7 +11,12 @@ from pathlib import Path
 
 import click
 
-from workbench.exceptions import DataValidationError, escape_control, format_problems
+from workbench.exceptions import (
+    AccessDeniedError,
+    DataValidationError,
+    escape_control,
+    format_problems,
+)
 from workbench.formatting import fmt_date, fmt_int
 
 
@@ -42,7 +47,9 @@ _DB_OPTION = click.option(
 @click.command("import-observations")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_DB_OPTION
-@click.option("--user", default=None, help="Wer importiert (Standard: angemeldeter Benutzer).")
+@click.option("--user", default=None,
+              help="Wer importiert (Standard: angemeldeter Benutzer). Unter dem Hub wird immer "
+              "der angemeldete Hub-Benutzer gespeichert.")
 def import_observations(file: Path, db: Path | None, user: str | None) -> None:
     """Messwerte aus einer Excel- (.xlsx) oder CSV-Datei (Vorlage) importieren.
 
@@ -64,6 +71,8 @@ def import_observations(file: Path, db: Path | None, user: str | None) -> None:
         )
     except sqlite3.DatabaseError as exc:
         _fail([f"Import abgebrochen – nichts gespeichert (Datenbankfehler: {exc})"])
+    except AccessDeniedError as exc:  # a PermissionError: before OSError
+        _fail([f"Import abgebrochen – nichts gespeichert. {exc}"])
     except OSError as exc:
         _fail([f"Import abgebrochen – nichts gespeichert: {file} nicht lesbar ({exc.strerror})"])
     except MemoryError:

@@ -54,9 +54,19 @@ from workbench.dashboards.guard import (
     busy_page,
     current_reservation,
     descendants,
+    german_page,
     hold,
     reap,
 )
+from workbench.dashboards.hubauth import (
+    ReportsHandler,
+    WorkbenchHubIdentityProvider,
+    exempt,
+    missing_hub_environment,
+    principal_of,
+    require_login,
+)
+from workbench.dashboards.stamping import IdentityStampingConnection
 from workbench.settings import PLOTLY_PRELOADED_ENV
 
 SHARE_DIR = Path(__file__).resolve().parent / "share"
@@ -320,19 +330,26 @@ def make_cache_transform(base_url: str, max_age: int) -> type[OutputTransform]:
 class StartPageHandler(tornado.web.RequestHandler):
     """German start page with one link per enabled dashboard (replaces Voila's file tree)."""
 
-    def initialize(self, base_url: str, dashboards: dict[str, str]) -> None:
+    def initialize(self, base_url: str, dashboards: dict[str, str], hub: bool = False) -> None:
         self.base_url = base_url
         self.dashboards = dashboards
+        self.hub = hub
 
     def get(self, *args) -> None:
         from workbench import region
 
         area = region.kreis_name(region.default_kreis())  # set by `dashboards --kreis`
+        principal = principal_of(self) if self.hub else None
+        shown = {nb: title for nb, title in self.dashboards.items()
+                 if principal is None or nb != ERFASSUNG_NOTEBOOK or principal.can_write_any()}
         items = "\n".join(
             f'<li><a href="{html.escape(url_path_join(self.base_url, "voila/render", nb))}">'
             f"{html.escape(title)}</a></li>"
-            for nb, title in self.dashboards.items()
+            for nb, title in shown.items()
         )
+        account = ""
+        if self.hub:
+            account = self._account(principal)
         self.set_header("Cache-Control", "no-cache")
         self.write(
             "<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'>"
@@ -343,7 +360,35 @@ class StartPageHandler(tornado.web.RequestHandler):
             "a:focus-visible{outline:3px solid #004C7A;outline-offset:2px}</style></head>"
             f"<body><main><h1>Integrationsmonitoring {html.escape(area)}</h1>"
             f'<nav aria-labelledby="wb-dashboards"><h2 id="wb-dashboards">Dashboards</h2>'
-            f"<ul>{items}</ul></nav></main></body></html>"
+            f"<ul>{items}</ul></nav>{account}</main></body></html>"
+        )
+
+    def _account(self, principal) -> str:
+        """Who is logged in, their rights, reports, JupyterLab and logout (hub only)."""
+        from workbench.access import group_label
+
+        if principal is None:
+            return ""
+        provider = self.settings.get("identity_provider")
+        hub_prefix = getattr(getattr(provider, "hub_auth", None), "hub_prefix", "/hub/")
+        groups = "".join(f"<li>{html.escape(group_label(g))}</li>"
+                         for g in sorted(principal.groups)) or "<li>keine Gruppe</li>"
+        links = [f'<li><a href="{html.escape(url_path_join(self.base_url, "berichte/"))}">'
+                 "Berichte (HTML und PDF)</a></li>"]
+        if principal.can_use_jupyterlab():
+            lab = html.escape(url_path_join(hub_prefix, "user-redirect/lab"))
+            links.append(f'<li><a href="{lab}">JupyterLab (eigener Server)</a></li>')
+        links.append(f'<li><a href="{html.escape(url_path_join(self.base_url, "logout"))}">'
+                     "Abmelden</a></li>")
+        rights = ("Sie können Messwerte erfassen für: "
+                  + ("alle Träger" if principal.writes_everywhere else
+                     ", ".join(sorted(principal.writable_traeger())))
+                  if principal.can_write_any() else "Sie können alles lesen, aber nichts ändern.")
+        return (
+            '<section aria-labelledby="wb-konto"><h2 id="wb-konto">Angemeldet als '
+            f'<span data-testid="login">{html.escape(principal.login)}</span></h2>'
+            f"<p>{html.escape(rights)}</p><p>Ihre Gruppen:</p><ul>{groups}</ul>"
+            f"<ul>{''.join(links)}</ul></section>"
         )
 
 
@@ -394,10 +439,22 @@ class AdmittingVoilaHandler(TornadoVoilaHandler):
             await result
         if self._finished or self.request.method != "GET":
             return
+        notebook = self.path_args[0] if self.path_args else self.notebook_path
+        principal = principal_of(self)
+        if principal is not None and notebook == ERFASSUNG_NOTEBOOK \
+                and not principal.can_write_any():
+            self.set_status(403)
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(german_page(
+                "Nur lesen",
+                f"„{principal.login}“ darf keine Messwerte erfassen: dazu fehlt eine "
+                "Redaktionsgruppe (traeger-…) oder „kreis-integration“.",
+            ))
+            return
         usage = getattr(self.kernel_manager, "kernel_usage", None)
         if usage is None:
             return
-        notebook = self.path_args[0] if self.path_args else self.notebook_path
         total, visitors = usage()
         if (self.max_kernels and total >= self.max_kernels) or (
             self.max_kernels_per_dashboard
@@ -482,6 +539,19 @@ class WorkbenchVoila(Voila):
     retry_after = Integer(
         30, config=True, help="Seconds in Retry-After (and the page's auto-reload) of a 503."
     )
+    hub = Bool(
+        False,
+        config=True,
+        help="Run as a JupyterHub service (workbench hub): every request is authenticated "
+        "through the hub (OAuth), rights come from the hub groups, kernel messages carry the "
+        "signed identity. Needs the JUPYTERHUB_* environment the hub gives its services.",
+    )
+    reports_dir = Unicode(
+        "",
+        config=True,
+        help="Directory of the generated reports served under berichte/ (hub only; default: "
+        "the output directory's berichte/).",
+    )
     stop_grace = Float(
         3.0,
         config=True,
@@ -497,6 +567,24 @@ class WorkbenchVoila(Voila):
         # The `workbench` template is found through JUPYTER_PATH: the process was started
         # with server_environ() (see main()).
         super().initialize(argv)
+        # Always: a browser's own "identity" in message metadata never reaches a kernel.
+        self.kernel_websocket_connection_class = IdentityStampingConnection
+        if self.hub:
+            missing = missing_hub_environment()
+            if missing:
+                raise SystemExit(
+                    "Dashboards als Hub-Dienst brauchen die Umgebung, die JupyterHub seinen "
+                    f"Diensten gibt; es fehlt: {', '.join(missing)}. Start mit: workbench hub"
+                )
+            from jupyterhub.singleuser.extension import JupyterHubAuthorizer
+
+            self.base_url = os.environ["JUPYTERHUB_SERVICE_PREFIX"]
+            self.identity_provider_class = WorkbenchHubIdentityProvider
+            self.authorizer_class = JupyterHubAuthorizer
+            if not self.reports_dir:
+                from workbench import paths
+
+                self.reports_dir = str(paths.output_dir() / "berichte")
         self.plotly_file, version, basic = dashboard_plotly_bundle()
         if not basic:
             self.log.warning(
@@ -627,12 +715,20 @@ class WorkbenchVoila(Voila):
         if not self.notebook_path:
             start = (
                 StartPageHandler,
-                {"base_url": self.base_url, "dashboards": self.enabled_dashboards()},
+                {"base_url": self.base_url, "dashboards": self.enabled_dashboards(),
+                 "hub": self.hub},
             )
             own.append((self.server_url, *start))
             own.append((url_path_join(self.server_url, r"/voila/tree(/.*)?"), *start))
-        own.append((url_path_join(self.server_url, r"/logout"), LogoutHandler,
-                    {"base_url": self.base_url}))
+        if self.hub:
+            own.append((url_path_join(self.server_url, r"/berichte"),
+                        tornado.web.RedirectHandler,
+                        {"url": url_path_join(self.server_url, "berichte/")}))
+            own.append((url_path_join(self.server_url, r"/berichte/(.*)"), ReportsHandler,
+                        {"path": self.reports_dir, "default_filename": "index.html"}))
+        else:
+            own.append((url_path_join(self.server_url, r"/logout"), LogoutHandler,
+                        {"base_url": self.base_url}))
         limits = {
             "max_kernels": self.max_kernels,
             "max_kernels_per_dashboard": self.max_kernels_per_dashboard,
@@ -645,10 +741,19 @@ class WorkbenchVoila(Voila):
             elif h[1] is TornadoVoilaHandler:
                 h = (h[0], AdmittingVoilaHandler, {**h[2], **limits})
             replaced.append(h)
+        handlers = own + replaced
+        if self.hub:
+            # Voila adds the identity provider's handlers (/logout, /oauth_callback) without
+            # its base URL; behind the hub's proxy they live under the service prefix.
+            handlers = [(url_path_join(self.server_url, h[0]), *h[1:])
+                        if isinstance(h[0], str) and not h[0].startswith(self.server_url)
+                        else h for h in handlers]
+            handlers = [h if exempt(h[0]) else (h[0], require_login(h[1]), *h[2:])
+                        for h in handlers]
         policy = self.host_policy()
         # first rule: every request with a foreign Host (or Origin) ends here with 403
         guard = [(RefusedRequest(policy), ForbiddenHandler, {"policy": policy})]
-        return guard + own + replaced
+        return guard + handlers
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -135,7 +135,9 @@ class FormErrors:
         else:
             summary = "Nicht gespeichert."
         if rest:
-            summary += " " + " ".join(rest)
+            # a refusal of the store says "… nicht gespeichert: …" itself
+            summary = " ".join(rest) if not at_fields and "nicht gespeichert" in rest[0] \
+                else summary + " " + " ".join(rest)
         with self.feedback.hold_sync():
             self.feedback.invalid = [self.fields[c] for c in at_fields]
             self.feedback.kind = "error"

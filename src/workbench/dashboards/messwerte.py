@@ -24,14 +24,16 @@ import polars as pl
 
 from workbench import catalogue as cat
 from workbench import htmlparts
+from workbench.access import GROUP_LOCAL, Principal
 from workbench.dashboards.base import header, query_params, source_line
 from workbench.dashboards.form_errors import FormErrors
-from workbench.exceptions import DataValidationError, Problem
+from workbench.exceptions import AccessDeniedError, DataValidationError, Problem
 from workbench.formatting import MISSING, fmt_date, fmt_number
+from workbench.identity import current_principal
 from workbench.observation import Observation, date_problem
 from workbench.observations_io import parse_number
 from workbench.progress import target_note
-from workbench.store import RATINGS, ObservationStore
+from workbench.store import NOT_LOGGED_IN, RATINGS, ObservationStore
 from workbench.tabular import LIMITS
 
 KIND_HINT = {
@@ -88,12 +90,10 @@ class MesswerteErfassenDashboard:
         self.source = w.Text(
             description="Quelle:", placeholder="z. B. Kursträgerstatistik", style=style, layout=wide
         )
-        self.entered_by = w.Text(
-            description="Erfasst von:",
-            placeholder="Name",
-            style=style,
-            layout=w.Layout(width="360px"),
-        )
+        # Who saves is the logged-in person (hub) or the local user, never a typed name
+        # (issue 13): shown here, recorded by the store.
+        self.who = w.HTML("")
+        self.who.add_class("wb-field-angemeldet")
         self.comment = w.Textarea(
             description="Kommentar:",
             placeholder="z. B. Korrektur: Zählfehler behoben",
@@ -109,8 +109,7 @@ class MesswerteErfassenDashboard:
         # field errors: the store's column label -> the field's wb-field-<name>
         self.errors = FormErrors({
             "Indikator-ID": "indikator", "Stichtag": "stichtag", "Wert": "wert",
-            "Notiz": "notiz", "Quelle": "quelle", "Erfasst von": "erfasst-von",
-            "Kommentar": "kommentar"})
+            "Notiz": "notiz", "Quelle": "quelle", "Kommentar": "kommentar"})
         self.feedback = self.errors.feedback
         self.history = w.HTML("")
         self.history.add_class("wb-table")
@@ -123,7 +122,6 @@ class MesswerteErfassenDashboard:
             (self.value, "wert"),
             (self.note, "notiz"),
             (self.source, "quelle"),
-            (self.entered_by, "erfasst-von"),
             (self.comment, "kommentar"),
             (self.save, "speichern"),
         ):
@@ -150,10 +148,9 @@ class MesswerteErfassenDashboard:
                 self.errors.slot("Notiz"),
                 self.source,
                 self.errors.slot("Quelle"),
-                self.entered_by,
-                self.errors.slot("Erfasst von"),
                 self.comment,
                 self.errors.slot("Kommentar"),
+                self.who,
                 self.save,
                 self.feedback,
                 w.HTML("<h2>Bisherige Werte dieses Indikators (alle Versionen)</h2>"),
@@ -165,6 +162,18 @@ class MesswerteErfassenDashboard:
         )
         self.widget.add_class("wb-dashboard")
         self._load_indicators()
+        self._show_who(current_principal())
+
+    def _show_who(self, principal: Principal | None) -> None:
+        if principal is None:
+            text = ("Gespeichert wird unter Ihrem Anmeldenamen; nur Träger Ihrer Gruppen "
+                    "können gespeichert werden.")
+        elif GROUP_LOCAL in principal.groups:
+            text = f"Gespeichert wird als „{principal.login}“ (Einzelplatz, ohne Anmeldung)."
+        else:
+            text = f"Gespeichert wird als „{principal.login}“ (angemeldet)."
+        self.who.value = (f'<p class="wb-figure-label" style="margin-left:124px">'
+                          f"{html.escape(text)}</p>")
 
     @classmethod
     def from_request(cls) -> MesswerteErfassenDashboard:
@@ -240,6 +249,13 @@ class MesswerteErfassenDashboard:
         )
 
     # ---- submit --------------------------------------------------------------------------
+    @staticmethod
+    def _login() -> str:
+        """The login recorded for this save (the store replaces it by the authenticated
+        one; under the hub without one the store refuses the save)."""
+        principal = current_principal()
+        return principal.login if principal is not None else NOT_LOGGED_IN
+
     def parse(self) -> tuple[Observation | None, dict[str, str]]:
         """Form fields -> the :class:`Observation` for ``ObservationStore.record`` and German
         errors by field label („Stichtag“, „Wert“, … as in ``Problem.column``)."""
@@ -269,7 +285,7 @@ class MesswerteErfassenDashboard:
             period,  # None only together with an error above
             value,
             self.note.value.strip() or None,
-            entered_by=self.entered_by.value.strip(),
+            entered_by=self._login(),
             source=self.source.value.strip(),
             comment=self.comment.value.strip(),
         )
@@ -284,12 +300,16 @@ class MesswerteErfassenDashboard:
     def submit(self) -> int | None:
         """Validate and store; return the stored version, or ``None`` (errors shown at their
         fields, the summary announced, the focus on the first invalid field)."""
+        actor = current_principal()
         obs, errors = self.parse()
         if errors or obs is None:
             self.errors.fail(errors)
             return None
         try:
-            version = self.store.record(obs)
+            version = self.store.record(obs, actor=actor)
+        except AccessDeniedError as exc:
+            self.errors.fail({}, [str(exc)])
+            return None
         except DataValidationError as exc:
             found: dict[str, str] = {}
             for p in exc.problems:
@@ -308,22 +328,19 @@ class MesswerteErfassenDashboard:
         narrow = w.Layout(width="360px")
         self.target_value = w.Text(description="Zielwert:", placeholder="z. B. 12 oder 12,5",
                                    style=style, layout=narrow)
-        self.target_by = w.Text(description="Festgelegt von:", placeholder="Name",
-                                style=style, layout=narrow)
         self.target_comment = w.Textarea(
             description="Begründung:", placeholder="z. B. Beschluss des Gemeinderats vom …",
             style=style, layout=wide)
         self.target_save = w.Button(description="Zielwert speichern", button_style="primary",
                                     icon="save", layout=w.Layout(width="200px",
                                                                  margin="8px 0 0 124px"))
-        self.target_form = FormErrors({"Zielwert": "zielwert", "Festgelegt von": "zielwert-von",
+        self.target_form = FormErrors({"Zielwert": "zielwert",
                                        "Begründung": "zielwert-begruendung"})
         self.target_errors = self.target_form.slots
         self.target_feedback = self.target_form.feedback
         self.target_history = w.HTML("")
         self.target_history.add_class("wb-table")
         for widget, name in ((self.target_value, "zielwert"),
-                             (self.target_by, "zielwert-von"),
                              (self.target_comment, "zielwert-begruendung"),
                              (self.target_save, "zielwert-speichern")):
             widget.add_class(f"wb-field-{name}")
@@ -332,7 +349,7 @@ class MesswerteErfassenDashboard:
         self.target_box = w.VBox([
             w.HTML("<h2>Zielwert festlegen</h2><p>Ein hier festgelegter Zielwert ersetzt den "
                    "Zielwert des Katalogs; frühere Zielwerte bleiben in der Liste sichtbar.</p>"),
-            self.target_value, e["Zielwert"], self.target_by, e["Festgelegt von"],
+            self.target_value, e["Zielwert"],
             self.target_comment, e["Begründung"], self.target_save, self.target_feedback,
             self.target_history,
         ])
@@ -362,7 +379,7 @@ class MesswerteErfassenDashboard:
                 errors["Zielwert"] = (f"„{self.target_value.value}“ ist keine Zahl – bitte "
                                       "z. B. 12 oder 12,5 eingeben.")
         row = {"traeger_id": self.traeger.value, "indicator_id": self.indicator.value or "",
-               "value": value, "set_by": self.target_by.value.strip(),
+               "value": value, "set_by": self._login(),
                "comment": self.target_comment.value.strip()}
         for problem in self.store.check_target(row):
             if problem.column == "Zielwert" and "Zielwert" in errors:
@@ -371,8 +388,13 @@ class MesswerteErfassenDashboard:
         if errors:
             self.target_form.fail(errors)
             return None
-        version = self.store.set_target(row["traeger_id"], row["indicator_id"], value,
-                                        set_by=row["set_by"], comment=row["comment"])
+        try:
+            version = self.store.set_target(row["traeger_id"], row["indicator_id"], value,
+                                            set_by=row["set_by"], comment=row["comment"],
+                                            actor=current_principal())
+        except AccessDeniedError as exc:
+            self.target_form.fail({}, [str(exc)])
+            return None
         self.target_form.ok(
             f"Zielwert {_fmt(value)} gespeichert für {self.indicator.label} (Version "
             f"{version}).")
@@ -407,21 +429,18 @@ class MesswerteErfassenDashboard:
                                   style=style, layout=narrow)
         self.justification = w.Textarea(description="Begründung:", style=style, layout=wide,
                                         placeholder="z. B. zwei von vier Turnieren mit Bericht")
-        self.assessed_by = w.Text(description="Bewertet von:", placeholder="Name",
-                                  style=style, layout=narrow)
         self.assessment_save = w.Button(description="Bewertung speichern",
                                         button_style="primary", icon="save",
                                         layout=w.Layout(width="200px", margin="8px 0 0 124px"))
         self.assessment_form = FormErrors({
             "Bewertung": "bewertung", "Bewertet am": "bewertet-am",
-            "Begründung": "bewertung-begruendung", "Bewertet von": "bewertet-von"})
+            "Begründung": "bewertung-begruendung"})
         self.assessment_errors = self.assessment_form.slots
         self.assessment_feedback = self.assessment_form.feedback
         self.assessment_history = w.HTML("")
         self.assessment_history.add_class("wb-table")
         for widget, name in ((self.rating, "bewertung"), (self.assessed_on, "bewertet-am"),
                              (self.justification, "bewertung-begruendung"),
-                             (self.assessed_by, "bewertet-von"),
                              (self.assessment_save, "bewertung-speichern")):
             widget.add_class(f"wb-field-{name}")
         self.assessment_save.on_click(lambda _b: self.submit_assessment())
@@ -430,7 +449,7 @@ class MesswerteErfassenDashboard:
             w.HTML("<h2>Qualitatives Ziel bewerten</h2><p>Eine Bewertung wird mit Datum, "
                    "Begründung und Namen gespeichert; frühere Bewertungen bleiben erhalten.</p>"),
             self.rating, e["Bewertung"], self.assessed_on, e["Bewertet am"],
-            self.justification, e["Begründung"], self.assessed_by, e["Bewertet von"],
+            self.justification, e["Begründung"],
             self.assessment_save, self.assessment_feedback, self.assessment_history,
         ])
 
@@ -447,15 +466,20 @@ class MesswerteErfassenDashboard:
         row = {"traeger_id": self.traeger.value, "indicator_id": self.indicator.value or "",
                "assessed_on": when, "rating": self.rating.value,
                "justification": self.justification.value.strip(),
-               "assessed_by": self.assessed_by.value.strip()}
+               "assessed_by": self._login()}
         for problem in self.store.check_assessment(row):
             errors.setdefault(problem.column, _problem_text(problem))
         if errors:
             self.assessment_form.fail(errors)
             return None
-        version = self.store.record_assessment(
-            row["traeger_id"], row["indicator_id"], when, row["rating"], row["justification"],
-            assessed_by=row["assessed_by"])
+        try:
+            version = self.store.record_assessment(
+                row["traeger_id"], row["indicator_id"], when, row["rating"],
+                row["justification"], assessed_by=row["assessed_by"],
+                actor=current_principal())
+        except AccessDeniedError as exc:
+            self.assessment_form.fail({}, [str(exc)])
+            return None
         self.assessment_form.ok(
             f"Bewertung „{row['rating']}“ zum {fmt_date(when)} gespeichert (Version "
             f"{version}).")

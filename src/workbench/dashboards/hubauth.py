@@ -1,0 +1,113 @@
+"""The dashboards as a JupyterHub service: login through the hub on every request (issue 13).
+
+With ``--WorkbenchVoila.hub=True`` (set by ``workbench hub`` for its managed service) the
+server authenticates with JupyterHub's OAuth (``jupyterhub.services.auth.HubOAuth``, the
+same identity provider a single-user JupyterLab uses):
+
+* every handler asks the hub who is logged in – jupyter_server's own handlers (pages, kernel
+  API, kernel websocket) through the identity provider, all other handlers (static assets,
+  start page, reports) through :func:`require_login`; unknown visitors are redirected to the
+  hub's login (GET) or get 403 (anything else, websockets included);
+* the person's groups are the hub's groups; the rights they give are in
+  :mod:`workbench.access` and enforced by the store;
+* the kernel websocket stamps every message with the signed identity
+  (:mod:`workbench.dashboards.stamping`).
+
+Exempt: the OAuth callback (it completes the login) and Voila's ``/voila/query/<kernel>``
+websocket, which the server's own pre-heated kernels open to learn the query string of the
+page they are handed to (no data, and the kernel id is a random UUID known only to the page
+that owns the kernel).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import tornado.web
+from jupyter_server.base.handlers import JupyterHandler
+from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+
+from workbench.access import Principal
+from workbench.dashboards.guard import german_page
+
+HUB_ENV = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_API_URL")
+EXEMPT_SUFFIXES = ("/oauth_callback", "/voila/query/")
+
+
+class WorkbenchHubIdentityProvider(JupyterHubIdentityProvider):
+    """JupyterHub's OAuth identity provider; the hub user model is kept on the handler
+    (``handler.current_user.hub_user``) for the rights and the identity stamps."""
+
+
+def missing_hub_environment(environ: dict[str, str] | None = None) -> list[str]:
+    env = os.environ if environ is None else environ
+    return [name for name in HUB_ENV if not env.get(name)]
+
+
+def principal_of(handler: tornado.web.RequestHandler) -> Principal | None:
+    """The logged-in person of a request (after :func:`require_login` / the identity
+    provider ran), ``None`` without the hub."""
+    user = getattr(handler, "_jupyterhub_user", None) or getattr(handler, "current_user", None)
+    hub_user = getattr(user, "hub_user", None)
+    return Principal.from_hub_user(hub_user) if hub_user else None
+
+
+class _LoginRequired:
+    """Mixin for plain tornado handlers: ask the hub first; no login, no content."""
+
+    async def prepare(self):  # type: ignore[override]
+        handler: tornado.web.RequestHandler = self  # type: ignore[assignment]
+        provider = handler.settings.get("identity_provider")
+        user = None
+        if provider is not None:
+            user = await provider.get_user(handler)
+        if user is None:
+            websocket = handler.request.headers.get("Upgrade", "").lower() == "websocket"
+            if handler.request.method in ("GET", "HEAD") and not websocket:
+                # the identity provider patched get_login_url: the hub's OAuth URL with state
+                handler.redirect(handler.get_login_url())
+                return
+            raise tornado.web.HTTPError(403)
+        handler.current_user = user
+        result = super().prepare()  # type: ignore[misc]
+        if inspect.isawaitable(result):
+            await result
+
+
+def require_login(cls: type) -> type:
+    """``cls`` itself if jupyter_server already authenticates it, else a subclass that does."""
+    if issubclass(cls, JupyterHandler) or issubclass(cls, _LoginRequired):
+        return cls
+    return type(cls.__name__, (_LoginRequired, cls), {"__doc__": cls.__doc__})
+
+
+def exempt(pattern: str) -> bool:
+    return any(part in pattern for part in EXEMPT_SUFFIXES)
+
+
+class ReportsHandler(tornado.web.StaticFileHandler):
+    """The generated reports (``output/berichte``: index, HTML, PDF) behind the hub login.
+
+    Every logged-in role may read every report (Leitung reads all; a Redaktion may do
+    everything Leitung may), so nothing is filtered. No directory listings; a missing
+    directory gets a German page saying how to create the reports.
+    """
+
+    def initialize(self, path: str, default_filename: str | None = None) -> None:
+        super().initialize(path, default_filename)
+
+    def set_extra_headers(self, path: str) -> None:
+        # reports hold unpublished observation values: not for shared caches
+        self.set_header("Cache-Control", "private, no-cache")
+
+    async def get(self, path: str, include_body: bool = True) -> None:
+        if not os.path.isdir(self.root):
+            self.set_status(404)
+            self.set_header("Cache-Control", "no-store")
+            self.finish(german_page(
+                "Noch keine Berichte",
+                "Auf diesem Server wurden noch keine Berichte erzeugt (workbench reports).",
+            ))
+            return
+        await super().get(path, include_body)
