@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "new-catalogue": "workbench.commands.catalogue:new_catalogue",
     "reports": "workbench.commands.reports:reports",
     "dashboards": "workbench.commands.dashboards:dashboards",
+    "hub": "workbench.commands.hub:hub",
 }
 
 HELP = {
@@ -38,6 +39,7 @@ HELP = {
     "new-catalogue": "Neuen Maßnahmenkatalog aus der Vorlage anlegen.",
     "reports": "Berichte je Gemeinde erzeugen (papermill).",
     "dashboards": "Voila-Dashboards starten.",
+    "hub": "Mehrbenutzerbetrieb (JupyterHub) starten; Benutzer verwalten (hub user).",
 }
 
 

@@ -37,6 +37,7 @@ import yaml
 
 from workbench import catalogue as cat
 from workbench import paths
+from workbench.access import GROUP_LOCAL, Principal
 from workbench.fsutil import atomic_write
 from workbench.observation import Observation
 
@@ -268,10 +269,11 @@ def example_observations(as_of: dt.date,
     return [Observation(**row) for row in generate_examples(as_of, catalogues).to_dicts()]
 
 
-def load_examples_into(store: Any, as_of: dt.date) -> int:
+def load_examples_into(store: Any, as_of: dt.date, actor: Principal | None = None) -> int:
     """Write the example rows through ``store.record_many`` (one transaction); return the
-    number of new versions. Re-running with identical values writes nothing."""
-    return store.record_many(example_observations(as_of), skip_unchanged=True)
+    number of new versions. Re-running with identical values writes nothing. ``actor``: who
+    writes (``ObservationStore.authorize``; under the hub only Kreis-Integration may)."""
+    return store.record_many(example_observations(as_of), skip_unchanged=True, actor=actor)
 
 
 class StoredOrExamples(NamedTuple):
@@ -307,12 +309,15 @@ def observations_for(traeger_id: str | None = None, as_of: dt.date | None = None
     # The temporary store only lives for this call: nothing is left behind in /tmp.
     with tempfile.TemporaryDirectory(prefix="workbench-beispiel-") as tmp:
         store = ObservationStore(Path(tmp) / "beispiel.sqlite")
+        # A private throw-away store: the generator writes, also under the hub (no person's
+        # right is involved; the real store is never touched here).
+        generator = Principal(ENTERED_BY, frozenset({GROUP_LOCAL}))
         try:
             if catalogue is not None and traeger_id == catalogue.traeger.id:
                 store.record_many(example_observations(as_of, {traeger_id: catalogue}),
-                                  skip_unchanged=True)
+                                  skip_unchanged=True, actor=generator)
             else:
-                load_examples_into(store, as_of)
+                load_examples_into(store, as_of, actor=generator)
             return StoredOrExamples(store.current(traeger_id), True)
         finally:
             store.close()

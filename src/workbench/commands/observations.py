@@ -183,6 +183,8 @@ def example_data(as_of: str | None, db: Path | None) -> None:
         n = load_examples_into(store, day)
     except DataValidationError as exc:
         _fail(["Beispieldaten passen nicht zum Katalog:", *format_problems(exc.problems)])
+    except AccessDeniedError as exc:
+        _fail([str(exc)])
     click.echo(
         f"{fmt_int(n)} Beispielwerte neu gespeichert (Beispieldaten, keine amtlichen Werte; "
         f"Stand {fmt_date(day)}; bereits vorhandene, unveränderte Werte werden nicht erneut "

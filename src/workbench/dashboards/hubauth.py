@@ -21,23 +21,71 @@ that owns the kernel).
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import os
 
 import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
+from jupyterhub.services.auth import HubOAuth
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+from traitlets import default
 
-from workbench.access import Principal
+from workbench.access import Principal, is_workbench_group
 from workbench.dashboards.guard import german_page
 
 HUB_ENV = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_API_URL")
 EXEMPT_SUFFIXES = ("/oauth_callback", "/voila/query/")
 
 
+# Static assets (code, fonts, styles – no data) may use the hub's answer of the last
+# ASSET_CACHE_SECONDS; every other request asks the hub again, so a removed group or user
+# takes effect at the next page, API call or websocket.
+ASSET_CACHE_SECONDS = 60
+_ASSET_PATHS = ("/voila/static/", "/voila/templates/", "/voila/labextensions/",
+                "/voila/api/themes/", "/workbench/assets/")
+_CACHE_ALLOWED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "workbench_hub_cache_allowed", default=False)
+
+
+class WorkbenchHubOAuth(HubOAuth):
+    """HubOAuth that uses its cache of user models only for static assets."""
+
+    @default("cache_max_age")
+    def _default_cache_max_age(self) -> int:
+        return ASSET_CACHE_SECONDS
+
+    def user_for_token(self, token, use_cache=True, session_id="", *, sync=True):
+        return super().user_for_token(token, use_cache and _CACHE_ALLOWED.get(),
+                                      session_id, sync=sync)
+
+
 class WorkbenchHubIdentityProvider(JupyterHubIdentityProvider):
-    """JupyterHub's OAuth identity provider; the hub user model is kept on the handler
-    (``handler.current_user.hub_user``) for the rights and the identity stamps."""
+    """JupyterHub's OAuth identity provider (the hub user model is kept on the handler as
+    ``handler.current_user.hub_user``), plus: a hub user in no workbench group gets 403 –
+    the hub's scope check already requires the dashboards' access scope, this is the second
+    lock in case an admin gives that scope to everyone."""
+
+    @default("hub_auth")
+    def _default_hub_auth(self):
+        return WorkbenchHubOAuth(parent=self)
+
+    async def get_user(self, handler):
+        path = handler.request.path
+        _CACHE_ALLOWED.set(any(part in path for part in _ASSET_PATHS))
+        user = await super().get_user(handler)
+        hub_user = getattr(user, "hub_user", None)
+        if hub_user is not None and not any(
+                is_workbench_group(g) for g in hub_user.get("groups") or ()):
+            self.log.warning("%s ist in keiner Workbench-Gruppe: 403", hub_user.get("name"))
+
+            def refuse(*args, **kwargs):
+                raise tornado.web.HTTPError(403, "Keiner Workbench-Gruppe zugeordnet")
+
+            handler.redirect = refuse
+            handler._jupyterhub_user = None
+            return None
+        return user
 
 
 def missing_hub_environment(environ: dict[str, str] | None = None) -> list[str]:
