@@ -197,6 +197,8 @@ def configure(c: Any, settings: HubSettings) -> None:
     c.JupyterHub.tornado_settings = {"cookie_options": cookie_options}
     c.JupyterHub.cookie_max_age_days = 1
     c.JupyterHub.default_url = SERVICE_PREFIX
+    # German login page (templates/login.html extends JupyterHub's own)
+    c.JupyterHub.template_paths = [str(Path(__file__).resolve().parent / "templates")]
     c.JupyterHub.cleanup_servers = True
     c.JupyterHub.cleanup_proxy = True
 
