@@ -239,6 +239,12 @@ class MissingExtraError(RuntimeError):
         self.extra = extra
 
 
+class UsersFileError(ValueError):
+    """The hub's users file (``workbench.hub.users``) is unreadable or wrong, or a change to it
+    is not allowed; ``str()`` is German and names the file, the user (and line) and what was
+    expected."""
+
+
 __all__ = [
     "MAX_SHOWN",
     "CatalogueError",
@@ -252,6 +258,7 @@ __all__ = [
     "Problem",
     "ReportParameterError",
     "UnknownMunicipalityError",
+    "UsersFileError",
     "escape_control",
     "escape_lines",
     "escape_problem_text",
