@@ -555,8 +555,8 @@ def change_groups(
         for group in remove:
             if group not in groups:
                 raise UsersFileError(
-                    f"{_where(path, login)}ist nicht in der Gruppe „{_shown(group)}“ "
-                    f"(Gruppen: {', '.join(sorted(groups)) or 'keine'})."
+                    f"{_where(path, login)}nicht in der Gruppe „{_shown(group)}“, nichts "
+                    f"geändert (Gruppen: {', '.join(sorted(groups)) or 'keine'})."
                 )
             groups.discard(group)
         users[login] = replace(user, groups=check_groups(groups, path=path, login=login))
