@@ -301,8 +301,16 @@ def load_users(path: str | Path) -> dict[str, HubUser]:
     """
     path = Path(path)
     text = _read_bounded(path)
-    if text is None:
-        return {}
+    return {} if text is None else parse_users(text, path)
+
+
+def parse_users(text: str, path: Path) -> dict[str, HubUser]:
+    """Check the users file's ``text`` (read from ``path``, named in messages)."""
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise UsersFileError(
+            f"{_where(path)}ist größer als {MAX_FILE_BYTES // 1024 // 1024} MiB; erwartet ist "
+            "eine Benutzerdatei des Hubs (höchstens 5000 Benutzer)."
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -642,27 +650,28 @@ class WorkbenchFileAuthenticator(Authenticator):
     @default("auth_refresh_age")
     def _default_auth_refresh_age(self) -> int:
         # Re-check the file at (almost) every request: removal and group changes act at once.
-        # Cheap: the file is parsed again only when its stat changes.
+        # Cheap: the file is parsed again only when its content changed.
         return 1
 
     @default("refresh_pre_spawn")
     def _default_refresh_pre_spawn(self) -> bool:
         return True
 
-    _cache_key: tuple[int, ...] | None = None
+    _cache_text: str | None = None
     _cache: dict[str, HubUser] | None = None
 
     def users(self) -> dict[str, HubUser]:
-        """The users of the file, parsed again only when the file changed (inode, size, times)."""
+        """The users of the file, read at every call but parsed again only when it changed.
+
+        Compared by content, not by stat: an atomic replace can reuse the old inode number
+        within the file system's timestamp granularity, and reading a few KiB is cheap.
+        """
         path = Path(self.users_file)
-        try:
-            st = path.stat()
-            key: tuple[int, ...] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        except FileNotFoundError:
-            key = ()
-        if key != self._cache_key or self._cache is None:
-            users = load_users(path)
-            self._cache, self._cache_key = users, key
+        text = _read_bounded(path)
+        if text is None:
+            return {}
+        if text != self._cache_text or self._cache is None:
+            self._cache, self._cache_text = parse_users(text, path), text
         return self._cache
 
     def _users_or_none(self) -> dict[str, HubUser] | None:
@@ -724,6 +733,7 @@ __all__ = [
     "default_users_file",
     "hash_password",
     "load_users",
+    "parse_users",
     "lock_file",
     "remove_groups",
     "remove_user",
