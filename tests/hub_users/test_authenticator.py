@@ -37,6 +37,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert auth.allow_all is False
     assert auth.auth_refresh_age == 1
     assert auth.refresh_pre_spawn is True
+    assert auth.auth_refresh_strict is True
     assert auth.any_allow_config is True  # no "nobody can log in" warning at hub start
 
 

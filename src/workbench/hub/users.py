@@ -657,6 +657,14 @@ class WorkbenchFileAuthenticator(Authenticator):
     def _default_refresh_pre_spawn(self) -> bool:
         return True
 
+    @default("auth_refresh_strict")
+    def _default_auth_refresh_strict(self) -> bool:
+        # Without it JupyterHub (6.1+) keeps serving API tokens of a user whose refresh
+        # failed – a user removed from the file would keep working through their tokens
+        # (JupyterLab, services). Our refresh fails only for removed users (or a broken
+        # file), so strictness costs present users nothing.
+        return True
+
     _cache_text: str | None = None
     _cache: dict[str, HubUser] | None = None
 
