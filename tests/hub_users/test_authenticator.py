@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -118,3 +120,19 @@ def test_missing_file_nobody_logs_in(tmp_path: Path) -> None:
     auth = WorkbenchFileAuthenticator(users_file=str(tmp_path / "fehlt.toml"))
     assert login(auth, "e.mueller", PEOPLE["e.mueller"][0]) is None
     assert asyncio.run(auth.check_allowed("e.mueller")) is False
+
+
+def test_commands_start_without_importing_jupyterhub() -> None:
+    # `workbench hub user …` only changes the file; JupyterHub's import costs ≈ 1.3 s.
+    code = (
+        "import sys, workbench.commands.hub_users\n"
+        "assert 'jupyterhub' not in sys.modules, 'jupyterhub geladen'\n"
+        "from workbench.hub.users import WorkbenchFileAuthenticator as A\n"
+        "from jupyterhub.auth import Authenticator\n"
+        "assert issubclass(A, Authenticator) and A.__qualname__ == 'WorkbenchFileAuthenticator'\n"
+        "from traitlets.utils.importstring import import_item\n"
+        "assert import_item('workbench.hub.users.WorkbenchFileAuthenticator') is A\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -30,14 +30,18 @@ Hand-written comments are lost when a command rewrites the file.
 
 :class:`WorkbenchFileAuthenticator` logs users in against the file. It re-reads the file
 (only when it changed) at every login and, via ``refresh_user``, at the user's next request
-once ``auth_refresh_age`` (1 s) has passed: a user removed from the file is logged out, a
-group removed from a user is gone from the hub at their next request, the ``admin`` group is
-the hub's admin flag.
+once ``auth_refresh_age`` (1 s) has passed: a user removed from the file is logged out (and,
+with ``auth_refresh_strict``, their API tokens are refused too), a group removed from a user
+is gone from the hub at their next request, the ``admin`` group is the hub's admin flag. The
+class is defined on first access (module ``__getattr__``), so the commands, which only change
+the file, do not import JupyterHub. Configure it with::
+
+    c.JupyterHub.authenticator_class = "workbench.hub.users.WorkbenchFileAuthenticator"
+    c.WorkbenchFileAuthenticator.users_file = "/srv/workbench/var/hub/users.toml"  # optional
 """
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import os
 import re
@@ -47,12 +51,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bcrypt
-from jupyterhub.auth import Authenticator
-from tornado import web
-from traitlets import Unicode, default
 
 from workbench import paths
 from workbench.access import FIXED_GROUPS, GROUP_ADMIN, is_workbench_group
@@ -621,112 +622,144 @@ USERS_FILE_BROKEN = (
 )
 
 
-class WorkbenchFileAuthenticator(Authenticator):
-    """Log in against the users file; groups and the admin flag come from the file.
+def _authenticator_class() -> type:
+    """Define :class:`WorkbenchFileAuthenticator` (imports JupyterHub, ≈ 1.3 s)."""
+    import asyncio
 
-    A user not (or no longer) in the file is refused and, at their next request, logged out.
-    If the file cannot be read or is wrong, nobody is let in (fail closed) and the hub log
-    says why; after it is fixed, users log in again.
-    """
+    from jupyterhub.auth import Authenticator
+    from tornado import web
+    from traitlets import Unicode, default
 
-    users_file = Unicode(
-        config=True,
-        help="The users file (TOML with bcrypt hashes); default $WORKBENCH_HUB_USERS or "
-        "var/hub/users.toml.",
-    ).tag(allow_config=True)  # the file is the allow list: no "nobody can log in" warning
+    class WorkbenchFileAuthenticator(Authenticator):
+        """Log in against the users file; groups and the admin flag come from the file.
 
-    @default("users_file")
-    def _default_users_file(self) -> str:
-        return str(default_users_file())
-
-    @default("manage_groups")
-    def _default_manage_groups(self) -> bool:
-        return True
-
-    @default("allow_all")
-    def _default_allow_all(self) -> bool:
-        return False
-
-    @default("auth_refresh_age")
-    def _default_auth_refresh_age(self) -> int:
-        # Re-check the file at (almost) every request: removal and group changes act at once.
-        # Cheap: the file is parsed again only when its content changed.
-        return 1
-
-    @default("refresh_pre_spawn")
-    def _default_refresh_pre_spawn(self) -> bool:
-        return True
-
-    @default("auth_refresh_strict")
-    def _default_auth_refresh_strict(self) -> bool:
-        # Without it JupyterHub (6.1+) keeps serving API tokens of a user whose refresh
-        # failed – a user removed from the file would keep working through their tokens
-        # (JupyterLab, services). Our refresh fails only for removed users (or a broken
-        # file), so strictness costs present users nothing.
-        return True
-
-    _cache_text: str | None = None
-    _cache: dict[str, HubUser] | None = None
-
-    def users(self) -> dict[str, HubUser]:
-        """The users of the file, read at every call but parsed again only when it changed.
-
-        Compared by content, not by stat: an atomic replace can reuse the old inode number
-        within the file system's timestamp granularity, and reading a few KiB is cheap.
+        A user not (or no longer) in the file is refused and, at their next request, logged out.
+        If the file cannot be read or is wrong, nobody is let in (fail closed) and the hub log
+        says why; after it is fixed, users log in again.
         """
-        path = Path(self.users_file)
-        text = _read_bounded(path)
-        if text is None:
-            return {}
-        if text != self._cache_text or self._cache is None:
-            self._cache, self._cache_text = parse_users(text, path), text
-        return self._cache
 
-    def _users_or_none(self) -> dict[str, HubUser] | None:
-        try:
-            return self.users()
-        except UsersFileError as exc:
-            self.log.error("Users file unusable, nobody is let in: %s", exc)
-            return None
+        users_file = Unicode(
+            config=True,
+            help="The users file (TOML with bcrypt hashes); default $WORKBENCH_HUB_USERS or "
+            "var/hub/users.toml.",
+        ).tag(allow_config=True)  # the file is the allow list: no "nobody can log in" warning
 
-    @staticmethod
-    def _model(user: HubUser) -> dict[str, Any]:
-        # "admin" both ways: leaving the admin group in the file revokes hub admin.
-        return {
-            "name": user.login,
-            "groups": list(user.groups),
-            "admin": GROUP_ADMIN in user.groups,
-        }
+        @default("users_file")
+        def _default_users_file(self) -> str:
+            return str(default_users_file())
 
-    async def authenticate(self, handler: Any, data: dict[str, Any]) -> dict[str, Any] | None:
-        data = data or {}
-        login = self.normalize_username(str(data.get("username") or "").strip())
-        password = str(data.get("password") or "")
-        users = self._users_or_none()
-        if users is None:
-            raise web.HTTPError(503, USERS_FILE_BROKEN)
-        # bcrypt takes ~0.25 s: in a thread, so other requests of the hub are not held up.
-        user = await asyncio.to_thread(verify_password, users, login, password)
-        if user is None:
-            reason = "wrong password" if login in users else "unknown user"
-            self.log.warning("Login refused for %r: %s", login, reason)
-            return None
-        return self._model(user)
+        @default("manage_groups")
+        def _default_manage_groups(self) -> bool:
+            return True
 
-    async def check_allowed(
-        self, username: str, authentication: dict[str, Any] | None = None
-    ) -> bool:
-        # The file is the allow list: not allowed_users, not an earlier login.
-        users = self._users_or_none()
-        return users is not None and username in users
-
-    async def refresh_user(self, user: Any, handler: Any = None) -> bool | dict[str, Any]:
-        users = self._users_or_none()
-        entry = None if users is None else users.get(user.name)
-        if entry is None:
-            self.log.warning("User %r is not in the users file (any more): logged out", user.name)
+        @default("allow_all")
+        def _default_allow_all(self) -> bool:
             return False
-        return self._model(entry)
+
+        @default("auth_refresh_age")
+        def _default_auth_refresh_age(self) -> int:
+            # Re-check the file at (almost) every request: removal and group changes act at once.
+            # Cheap: the file is parsed again only when its content changed.
+            return 1
+
+        @default("refresh_pre_spawn")
+        def _default_refresh_pre_spawn(self) -> bool:
+            return True
+
+        @default("auth_refresh_strict")
+        def _default_auth_refresh_strict(self) -> bool:
+            # Without it JupyterHub (6.1+) keeps serving API tokens of a user whose refresh
+            # failed – a user removed from the file would keep working through their tokens
+            # (JupyterLab, services). Our refresh fails only for removed users (or a broken
+            # file), so strictness costs present users nothing.
+            return True
+
+        _cache_text: str | None = None
+        _cache: dict[str, HubUser] | None = None
+
+        def users(self) -> dict[str, HubUser]:
+            """The users of the file, read at every call but parsed again only when it changed.
+
+            Compared by content, not by stat: an atomic replace can reuse the old inode number
+            within the file system's timestamp granularity, and reading a few KiB is cheap.
+            """
+            path = Path(self.users_file)
+            text = _read_bounded(path)
+            if text is None:
+                return {}
+            if text != self._cache_text or self._cache is None:
+                self._cache, self._cache_text = parse_users(text, path), text
+            return self._cache
+
+        def _users_or_none(self) -> dict[str, HubUser] | None:
+            try:
+                return self.users()
+            except UsersFileError as exc:
+                self.log.error("Users file unusable, nobody is let in: %s", exc)
+                return None
+
+        @staticmethod
+        def _model(user: HubUser) -> dict[str, Any]:
+            # "admin" both ways: leaving the admin group in the file revokes hub admin.
+            return {
+                "name": user.login,
+                "groups": list(user.groups),
+                "admin": GROUP_ADMIN in user.groups,
+            }
+
+        async def authenticate(self, handler: Any, data: dict[str, Any]) -> dict[str, Any] | None:
+            data = data or {}
+            login = self.normalize_username(str(data.get("username") or "").strip())
+            password = str(data.get("password") or "")
+            users = self._users_or_none()
+            if users is None:
+                raise web.HTTPError(503, USERS_FILE_BROKEN)
+            # bcrypt takes ~0.25 s: in a thread, so other requests of the hub are not held up.
+            user = await asyncio.to_thread(verify_password, users, login, password)
+            if user is None:
+                reason = "wrong password" if login in users else "unknown user"
+                # Escaped and shortened: the name is whatever was typed into the form.
+                self.log.warning("Login refused for '%s': %s", _shown(login), reason)
+                return None
+            return self._model(user)
+
+        async def check_allowed(
+            self, username: str, authentication: dict[str, Any] | None = None
+        ) -> bool:
+            # The file is the allow list: not allowed_users, not an earlier login.
+            users = self._users_or_none()
+            return users is not None and username in users
+
+        async def refresh_user(self, user: Any, handler: Any = None) -> bool | dict[str, Any]:
+            users = self._users_or_none()
+            entry = None if users is None else users.get(user.name)
+            if entry is None:
+                self.log.warning(
+                    "User %s is not in the users file (any more): logged out", _shown(user.name)
+                )
+                return False
+            return self._model(entry)
+
+    WorkbenchFileAuthenticator.__qualname__ = "WorkbenchFileAuthenticator"
+    return WorkbenchFileAuthenticator
+
+
+if TYPE_CHECKING:
+    from jupyterhub.auth import Authenticator
+
+    WorkbenchFileAuthenticator: type[Authenticator]
+
+
+def __getattr__(name: str) -> Any:
+    # The authenticator subclasses JupyterHub's Authenticator, whose import costs ≈ 1.3 s
+    # (SQLAlchemy, the hub's handlers). It is defined on first access, so the
+    # `workbench hub user …` commands, which only change the file, start without it.
+    # JupyterHub finds it by its dotted name as usual (getattr on this module).
+    if name == "WorkbenchFileAuthenticator":
+        cls = _authenticator_class()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
