@@ -119,6 +119,17 @@ def test_file_0600_folder_0700(tmp_path: Path, write_people) -> None:
     assert other.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="nur root kann den Besitzer ändern")
+def test_root_keeps_the_hub_accounts_ownership(tmp_path: Path, write_people) -> None:
+    path = write_people(tmp_path / "users.toml")
+    os.chown(path, 4321, 4322)  # the hub's service account
+    add_groups(path, "e.mueller", ["leitung"])
+    st = path.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (4321, 4322, 0o600)
+    lock = lock_file(path).stat()
+    assert (lock.st_uid, lock.st_gid) == (4321, 4322)
+
+
 def _toggle_groups(path: str, login: str, rounds: int) -> None:
     for i in range(rounds):
         add_groups(path, login, [f"traeger-{login.replace('.', '-')}-{i}"])

@@ -425,12 +425,28 @@ def _locked(path: Path) -> Iterator[None]:
     _ensure_folder(path.parent)
     fd = os.open(lock_file(path), os.O_RDWR | os.O_CREAT, 0o600)
     try:
+        if os.geteuid() == 0 and path.exists():
+            # Like the file itself (_keep_owner): the hub's account must still take the lock.
+            st = path.stat()
+            os.fchown(fd, st.st_uid, st.st_gid)
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         # Closing releases the lock. The lock file stays: deleting it could let a waiting
         # process lock the deleted inode while a third one locks a new file.
         os.close(fd)
+
+
+def _keep_owner(path: Path, tmp: Path) -> None:
+    """Give the new file the old one's owner when root changes it: a root-owned 0600 file
+    would lock everybody out of a hub that runs under its own account."""
+    if os.geteuid() != 0:
+        return
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    os.chown(tmp, st.st_uid, st.st_gid)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -452,6 +468,7 @@ def _write_atomic(path: Path, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)  # mkstemp's default, stated: the hashes are secret
+        _keep_owner(path, tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
