@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -228,6 +229,15 @@ def test_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(b'[users."m\xfcller"]\n')
     with pytest.raises(UsersFileError, match=r"nicht in UTF-8 gespeichert \(Byte 10\)"):
         load_users(path)
+
+
+def test_a_fifo_or_folder_in_its_place_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "users.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(UsersFileError, match="ist keine gewöhnliche Datei"):
+        load_users(fifo)
+    with pytest.raises(UsersFileError, match=f"„{tmp_path}“: ist keine gewöhnliche Datei"):
+        load_users(tmp_path)
 
 
 def test_file_over_one_mib_is_refused_before_parsing(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import stat
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -267,13 +268,31 @@ def _header_lines(text: str) -> dict[str, int]:
     return found
 
 
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks, total = [], 0
+    while total < limit:
+        chunk = os.read(fd, min(65536, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 def _read_bounded(path: Path) -> str | None:
     """The file's text, ``None`` if it does not exist; refused above :data:`MAX_FILE_BYTES`."""
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        # O_NONBLOCK: a FIFO or device in its place must not hang the hub at open().
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise UsersFileError(f"{_where(path)}ist keine gewöhnliche Datei.")
+            size = st.st_size
             # Read one byte more than allowed: a file growing after fstat is caught too.
-            data = fh.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
+            data = _read_at_most(fd, MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         return None
     except OSError as exc:
