@@ -7,12 +7,14 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from workbench.exceptions import UsersFileError
 from workbench.hub.users import (
+    HubUser,
     add_groups,
     add_user,
     load_users,
@@ -206,3 +208,18 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path, write_people) 
     # And the file still works for the next change.
     add_groups(path, "e.mueller", ["leitung"])
     assert load_users(path)["e.mueller"].groups == ("leitung", "traeger-sachsenheim")
+
+
+def test_unknown_login_costs_about_as_long_as_a_wrong_password(hashes: dict[str, str]) -> None:
+    users = {"e.mueller": HubUser("e.mueller", ("leitung",), "", hashes["e.mueller"])}
+
+    def duration(login: str) -> float:
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            assert verify_password(users, login, "falsches-Passwort") is None
+            runs.append(time.perf_counter() - start)
+        return sorted(runs)[1]
+
+    # Without the dummy check an unknown name would answer in microseconds.
+    assert duration("niemand") > 0.5 * duration("e.mueller")
