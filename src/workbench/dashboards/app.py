@@ -678,6 +678,10 @@ class WorkbenchVoila(Voila):
         if self.compress:
             transforms.append(tornado.web.GZipContentEncoding)
         settings["transforms"] = transforms
+        if self.hub:
+            # the XSRF cookie stays readable for the page's JavaScript, but off cross-site
+            # requests (the hub's own cookies are HttpOnly and SameSite=Lax, see hub.config)
+            settings["xsrf_cookie_kwargs"] = {"samesite": "Lax"}
         return settings
 
     def init_handlers(self):

@@ -1,0 +1,180 @@
+"""Two people in their browsers through the hub (issue 13): a Sachsenheim editor and a
+manager, in headless Chromium, logging in on the German hub login page.
+
+The editor saves a Sachsenheim value (the store shows their login) and is refused for
+Ludwigsburg with a German message; the manager sees every dashboard and report and no entry
+form. Checked with axe-core (WCAG 2.1 A/AA) on the login page, the start page and the refused
+form; logout ends access.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workbench.reports.pdf import CHROMIUM, CHROMIUM_ARGS
+from workbench.store import ObservationStore
+
+from .conftest import PASSWORD, SERVICE, RunningHub
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+AXE_JS = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _require(path: Path, what: str) -> None:
+    if path.exists():
+        return
+    message = f"{path} fehlt: {what}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    _require(Path(CHROMIUM), "Browser-Tests brauchen Debians chromium (apt-get install)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture()
+def context(browser) -> Iterator:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    ctx.set_default_timeout(90_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def axe(page) -> list[dict]:
+    _require(AXE_JS, "`make setup` installiert axe-core (npm)")
+    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_TAGS)
+    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"]]
+
+
+def log_in(page, hub: RunningHub, user: str) -> None:
+    page.goto(f"{hub.url}{SERVICE}")  # not logged in: the hub's login page
+    page.wait_for_selector("#username_input")
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert "Anmeldung" in page.title()
+    page.fill("#username_input", user)
+    page.fill("#password_input", PASSWORD)
+    page.click("#login_submit")
+    page.wait_for_selector("[data-testid=login]")
+    assert page.locator("[data-testid=login]").inner_text() == user
+
+
+def test_login_page_is_german_and_accessible(context, hub: RunningHub):
+    page = context.new_page()
+    page.goto(f"{hub.url}/hub/login")
+    page.wait_for_selector("#username_input")
+    assert page.locator("label[for=username_input]").inner_text().startswith("Benutzername")
+    assert axe(page) == []
+    page.fill("#username_input", "e.mueller")
+    page.fill("#password_input", "falsches-passwort")
+    page.click("#login_submit")
+    page.wait_for_selector(".login_error")
+    assert "Anmeldung fehlgeschlagen" in page.locator(".login_error").inner_text()
+    assert axe(page) == []
+
+
+def choose(page, field: str, label: str) -> None:
+    page.locator(f".wb-field-{field} select").select_option(label=label)
+
+
+# a count indicator of each Träger (catalogues in data/catalogues)
+COUNTS = {"Stadt Sachsenheim": ("sachsenheim", "anzahl-sprachkurse"),
+          "Stadt Ludwigsburg": ("ludwigsburg", "wil-paten")}
+
+
+def fill_and_save(page, traeger: str, value: str) -> None:
+    from workbench.catalogue import indicators_frame, load_catalogue
+    from workbench.dashboards.messwerte import _indicator_label
+
+    traeger_id, indicator = COUNTS[traeger]
+    frame = indicators_frame(load_catalogue(traeger_id))
+    label = _indicator_label(frame.filter(frame["indicator_id"] == indicator).row(0, named=True))
+    choose(page, "traeger", traeger)
+    # the indicator list follows the Träger (a round trip to the kernel)
+    page.wait_for_function(
+        "(id) => [...document.querySelectorAll('.wb-field-indikator option')]"
+        ".some(o => o.textContent.replace(/\\u00a0/g, ' ').startsWith(id))", arg=label[:30])
+    choose(page, "indikator", label)
+    page.locator(".wb-field-stichtag input").fill("31.12.2024")
+    page.locator(".wb-field-wert input").fill(value)
+    page.locator(".wb-field-quelle input").fill("Browsertest")
+    page.locator(".wb-field-speichern").click()
+
+
+def test_editor_saves_own_traeger_and_is_refused_elsewhere(context, hub: RunningHub):
+    page = context.new_page()
+    log_in(page, hub, "e.mueller")
+    assert "Sie können Messwerte erfassen für: sachsenheim" in page.content()
+    assert axe(page) == []
+    page.click("text=Messwerte erfassen")
+    page.wait_for_selector(".wb-field-speichern")
+    who = page.locator(".wb-field-angemeldet").inner_text()
+    assert "Gespeichert wird unter Ihrem Anmeldenamen" in who
+    assert page.locator(".wb-field-erfasst-von").count() == 0  # no typed names any more
+
+    fill_and_save(page, "Stadt Sachsenheim", "31")
+    page.wait_for_selector(".wb-ok")
+    assert "Gespeichert" in page.locator(".wb-ok").inner_text()
+    store = ObservationStore(hub.store)
+    saved = store.history("sachsenheim")
+    assert saved.filter(saved["value"] == 31.0)["entered_by"].to_list() == ["e.mueller"]
+    # the history table on the page names the login, too
+    assert "e.mueller" in page.locator("[data-testid=history]").inner_text()
+
+    before = store.refused_writes().height
+    fill_and_save(page, "Stadt Ludwigsburg", "8")
+    alert = page.locator("[role=alert].wb-form-alert").first
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[role=alert]')]"
+        ".some(e => e.textContent.includes('nicht schreiben'))")
+    assert "„e.mueller“ darf für den Träger „ludwigsburg“ nicht schreiben" in alert.inner_text()
+    assert store.current("ludwigsburg").height == 0
+    assert store.refused_writes().height == before + 1
+    assert axe(page) == []
+
+
+def test_manager_reads_and_cannot_open_the_form(context, hub: RunningHub):
+    page = context.new_page()
+    log_in(page, hub, "l.chef")
+    assert page.locator("text=Messwerte erfassen").count() == 0
+    assert axe(page) == []
+    page.click("text=Berichte (HTML und PDF)")
+    page.wait_for_selector("h1")
+    assert page.locator("h1").inner_text() == "Berichte 2025"
+    page.go_back()
+    page.click("text=Handlungsfelder")
+    page.wait_for_selector(".wb-dashboard", timeout=120_000)
+    response = page.goto(f"{hub.url}{SERVICE}voila/render/messwerte_erfassen.ipynb")
+    assert response.status == 403 and "Nur lesen" in page.content()
+    # cookies as the browser keeps them
+    cookies = {c["name"]: c for c in context.cookies()}
+    for name in ("jupyterhub-hub-login", "service-dashboards"):
+        assert cookies[name]["httpOnly"] and cookies[name]["sameSite"] in ("Lax", "Strict")
+    # logout ends access
+    page.goto(f"{hub.url}{SERVICE}")
+    page.click("text=Abmelden")
+    page.wait_for_load_state()
+    page.goto(f"{hub.url}{SERVICE}")
+    page.wait_for_selector("#username_input")
+    assert page.locator("[data-testid=login]").count() == 0
