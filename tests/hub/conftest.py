@@ -109,21 +109,20 @@ def wait_until(check, timeout: float, what: str, hub: RunningHub | None = None):
     raise RuntimeError(f"{what} nach {timeout} s nicht erreicht ({last!r}):\n{tail}")
 
 
-@pytest.fixture(scope="session")
-def hub(tmp_path_factory) -> Iterator[RunningHub]:
+def launch(folder: Path, args: list[str], ready_user: str, ready_password: str = PASSWORD,
+           users_file: Path | None = None) -> RunningHub:
+    """Start ``workbench hub`` in ``folder`` (fresh state, store and output there) and wait
+    until ``ready_user`` sees the dashboards' start page through the proxy."""
     require_proxy()
-    folder = tmp_path_factory.mktemp("hub")
-    users_file = folder / "users.toml"
-    for login, groups in USERS.items():
-        add_user(users_file, login, PASSWORD, groups)
     berichte = folder / "output" / "berichte"
-    berichte.mkdir(parents=True)
+    berichte.mkdir(parents=True, exist_ok=True)
     (berichte / "index.html").write_text(
         "<!DOCTYPE html><html lang='de'><title>Berichte</title><h1>Berichte 2025</h1>"
         "<a href='sachsenheim.html'>Sachsenheim</a></html>", encoding="utf-8")
     (berichte / "sachsenheim.html").write_text(
         "<!DOCTYPE html><html lang='de'><title>Sachsenheim</title><h1>Integrationsbericht "
         "Sachsenheim</h1></html>", encoding="utf-8")
+    (folder / "store").mkdir(exist_ok=True)
     marker = f"hub-{os.getpid()}-{time.monotonic_ns()}"
     port = free_port()
     env = {
@@ -132,18 +131,17 @@ def hub(tmp_path_factory) -> Iterator[RunningHub]:
         "WORKBENCH_OUTPUT_DIR": str(folder / "output"),
         "WORKBENCH_TEST_HUB": marker,
     }
-    (folder / "store").mkdir()
     log = folder / "hub.log"
     command = [
         sys.executable, "-m", "workbench.cli", "hub", "--port", str(port),
         "--hub-port", str(free_port()), "--proxy-api-port", str(free_port()),
         "--dashboards-port", str(free_port()), "--state-dir", str(folder / "state"),
-        "--users-file", str(users_file), "--pool-size", "1", "--idle-timeout", "600",
+        "--pool-size", "1", "--idle-timeout", "600", *args,
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=folder, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    running = RunningHub(f"http://127.0.0.1:{port}", folder, users_file,
+    running = RunningHub(f"http://127.0.0.1:{port}", folder, users_file or folder / "-",
                          folder / "store" / "observations.sqlite", process, log, marker)
     try:
         session = None
@@ -151,11 +149,26 @@ def hub(tmp_path_factory) -> Iterator[RunningHub]:
         def service_ready():
             nonlocal session
             if session is None or "jupyterhub-hub-login" not in session.cookies:
-                session = running.login("l.chef")
+                session = running.login(ready_user, ready_password)
             r = session.get(f"{running.url}{SERVICE}", timeout=30)
             return r.status_code == 200 and "Angemeldet als" in r.text
 
         wait_until(service_ready, 120, "Dashboards hinter dem Hub", running)
+    except BaseException:
+        stop(running)
+        raise
+    return running
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory) -> Iterator[RunningHub]:
+    folder = tmp_path_factory.mktemp("hub")
+    users_file = folder / "users.toml"
+    for login, groups in USERS.items():
+        add_user(users_file, login, PASSWORD, groups)
+    running = launch(folder, ["--users-file", str(users_file)], "l.chef",
+                     users_file=users_file)
+    try:
         yield running
     finally:
         stop(running)

@@ -39,6 +39,9 @@ class _HubGroup(click.Group):
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="TOML-Datei; mit Abschnitt [ldap] Anmeldung über LDAP/Active "
               "Directory statt Benutzerdatei (docs/hub-ldap.md).")
+@click.option("--jupyterhub-config", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Zusätzliche jupyterhub_config.py, nach der Werkbank-"
+              "Konfiguration geladen (z. B. Anmeldung über OIDC, docs/hub-ldap.md).")
 @click.option("--users-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Benutzerdatei (Standard: var/hub/users.toml).")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -66,6 +69,7 @@ def hub(ctx: click.Context, **options) -> None:
         tls_cert=options["tls_cert"], tls_key=options["tls_key"],
         behind_proxy=options["behind_proxy"], public_names=tuple(options["public_names"]),
         config_file=options["config_file"], users_file=options["users_file"],
+        jupyterhub_config=options["jupyterhub_config"],
         state_dir=options["state_dir"] or default_state_dir(),
         idle_timeout=options["idle_timeout"], dashboards_pool_size=options["pool_size"],
         hub_port=options["hub_port"], proxy_api_port=options["proxy_api_port"],

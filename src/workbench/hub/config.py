@@ -76,6 +76,8 @@ class HubSettings:
     public_names: tuple[str, ...] = ()
     # TOML file with an [ldap] section: LDAP/AD login instead of the users file
     config_file: Path | None = None
+    # a jupyterhub_config.py applied after ours (another authenticator, e.g. OIDC)
+    jupyterhub_config: Path | None = None
     users_file: Path | None = None
     idle_timeout: int = 3600
     dashboards_pool_size: int | None = None
@@ -112,7 +114,8 @@ class HubSettings:
         if (self.tls_cert is None) != (self.tls_key is None):
             out.append("TLS braucht Zertifikat und Schlüssel (--tls-cert und --tls-key).")
         for label, path in (("Zertifikat", self.tls_cert), ("Schlüssel", self.tls_key),
-                            ("Konfigurationsdatei", self.config_file)):
+                            ("Konfigurationsdatei", self.config_file),
+                            ("JupyterHub-Konfiguration", self.jupyterhub_config)):
             if path is not None and not Path(path).is_file():
                 out.append(f"{label} {path} nicht gefunden.")
         if not proxy_command().exists():
