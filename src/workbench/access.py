@@ -135,11 +135,21 @@ def login_required(environ: Mapping[str, str] | None = None) -> bool:
     return env.get(REQUIRE_LOGIN_ENV, "") not in ("", "0")
 
 
-def local_principal() -> Principal:
-    """The single local user (no hub): ``WORKBENCH_USER`` or the OS login, every right."""
-    from workbench.store import default_user
+def local_login() -> str:
+    """Who is entering values without a hub: ``WORKBENCH_USER`` or the OS login."""
+    import getpass
 
-    return Principal(default_user(), frozenset({GROUP_LOCAL}))
+    from workbench.settings import Settings
+
+    try:
+        return Settings.from_env().user or getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unbekannt"
+
+
+def local_principal() -> Principal:
+    """The single local user (no hub): :func:`local_login`, every right."""
+    return Principal(local_login(), frozenset({GROUP_LOCAL}))
 
 
 def ambient_principal(environ: Mapping[str, str] | None = None) -> Principal | None:

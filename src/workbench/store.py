@@ -48,7 +48,13 @@ from typing import Any
 import polars as pl
 
 from workbench import paths
-from workbench.access import Principal, ambient_principal, login_required, traeger_group
+from workbench.access import (
+    Principal,
+    ambient_principal,
+    local_login,
+    login_required,
+    traeger_group,
+)
 from workbench.exceptions import AccessDeniedError, DataValidationError, Problem
 from workbench.fsutil import atomic_path
 from workbench.observation import (
@@ -61,7 +67,6 @@ from workbench.observation import (
     indicator_problem,
     observation_problems,
 )
-from workbench.settings import Settings
 
 __all__ = [
     "ASSESSMENT_SCHEMA",
@@ -1143,10 +1148,6 @@ def _audit_frame(rows: list[tuple], schema: dict[str, pl.DataType], *,
 
 
 def default_user() -> str:
-    """Who is entering values when nobody says: ``WORKBENCH_USER`` or the OS login."""
-    import getpass
-
-    try:
-        return Settings.from_env().user or getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unbekannt"
+    """Who is entering values when nobody says: ``WORKBENCH_USER`` or the OS login (without a
+    hub; see :func:`workbench.access.local_login`)."""
+    return local_login()
