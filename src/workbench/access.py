@@ -35,6 +35,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from workbench.settings import (
+    PRINCIPAL_GROUPS_ENV,
+    PRINCIPAL_LOGIN_ENV,
+    REQUIRE_LOGIN_ENV,
+    Settings,
+)
+
 GROUP_LEITUNG = "leitung"
 GROUP_KREIS = "kreis-integration"
 GROUP_ANALYSE = "analyse"
@@ -46,10 +53,6 @@ FIXED_GROUPS: tuple[str, ...] = (GROUP_LEITUNG, GROUP_KREIS, GROUP_ANALYSE, GROU
 # Groups that get their own JupyterLab server on the hub.
 JUPYTERLAB_GROUPS: tuple[str, ...] = (GROUP_KREIS, GROUP_ANALYSE)
 
-REQUIRE_LOGIN_ENV = "WORKBENCH_REQUIRE_LOGIN"
-# Set by the hub's spawner for a user's JupyterLab server: whose server this process is.
-PRINCIPAL_LOGIN_ENV = "WORKBENCH_PRINCIPAL_LOGIN"
-PRINCIPAL_GROUPS_ENV = "WORKBENCH_PRINCIPAL_GROUPS"
 
 GROUP_LABELS: dict[str, str] = {
     GROUP_LEITUNG: "Leitung (nur lesen)",
@@ -138,8 +141,6 @@ def login_required(environ: Mapping[str, str] | None = None) -> bool:
 def local_login() -> str:
     """Who is entering values without a hub: ``WORKBENCH_USER`` or the OS login."""
     import getpass
-
-    from workbench.settings import Settings
 
     try:
         return Settings.from_env().user or getpass.getuser()

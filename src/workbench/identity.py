@@ -42,8 +42,8 @@ import time
 from pathlib import Path
 
 from workbench.access import Principal, ambient_principal, local_principal, login_required
+from workbench.settings import IDENTITY_KEY_ENV
 
-IDENTITY_KEY_ENV = "WORKBENCH_IDENTITY_KEY"
 METADATA_KEY = "workbench_identity"
 # Seconds a stamped token is valid; messages are stamped when they pass the server, and a
 # widget callback runs right after, so this only needs to cover a slow kernel.

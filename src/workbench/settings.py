@@ -30,6 +30,16 @@ CHROMIUM_ENV = "WORKBENCH_CHROMIUM"
 USER_ENV = "WORKBENCH_USER"
 # Set for the dashboard server and its kernels: the page template loads plotly.js itself.
 PLOTLY_PRELOADED_ENV = "WORKBENCH_PLOTLY_PRELOADED"
+# Multi-user deployment (workbench hub, issue 13); see workbench.access and workbench.identity.
+# Set by the hub for its services and servers: no local fallback user, writes need a login.
+REQUIRE_LOGIN_ENV = "WORKBENCH_REQUIRE_LOGIN"
+# Set by the hub's spawner for a user's JupyterLab server: whose server it is.
+PRINCIPAL_LOGIN_ENV = "WORKBENCH_PRINCIPAL_LOGIN"
+PRINCIPAL_GROUPS_ENV = "WORKBENCH_PRINCIPAL_GROUPS"
+# The dashboards service's key for signing identities into kernel messages.
+IDENTITY_KEY_ENV = "WORKBENCH_IDENTITY_KEY"
+# The hub's users file (default var/hub/users.toml).
+HUB_USERS_ENV = "WORKBENCH_HUB_USERS"
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 _OFF = {"0", "false", "nein", "no", "off"}

@@ -192,3 +192,14 @@ def test_reserve_margins_estimates_room_for_legend_names_and_colour_bar():
     # never shrinks what a figure already reserves
     wide = reserve_margins({"data": [], "layout": {"margin": {"l": 500, "r": 400}}})
     assert wide["layout"]["margin"] == {"l": 500, "r": 400}
+
+
+def test_entry_form_fields_send_their_value_before_a_click(tmp_path):
+    # A click is sent at once, queued field updates are not: every text field of the forms
+    # sends its value when it is left, so "type, then Speichern" saves what was typed.
+    import ipywidgets as w
+
+    d = MesswerteErfassenDashboard(store_path=tmp_path / "obs.sqlite")
+    fields = [v for v in vars(d).values() if isinstance(v, (w.Text, w.Textarea))]
+    assert len(fields) == 9
+    assert all(f.continuous_update is False for f in fields)

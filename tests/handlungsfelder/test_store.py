@@ -266,11 +266,11 @@ def test_old_schema_version_is_migrated(tmp_path):
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     s = ObservationStore(path)
-    assert s.schema_version() == SCHEMA_VERSION == 3
+    assert s.schema_version() == SCHEMA_VERSION == 4
     with sqlite3.connect(path) as conn:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")]
         columns = {r[1] for r in conn.execute("PRAGMA table_info(observation)")}
-    assert versions == [1, 2, 3]
+    assert versions == [1, 2, 3, 4]
     assert "batch_id" in columns
     old = s.current().row(0, named=True)
     assert (old["value"], old["entered_by"], old["source"]) == (6.0, "Altbestand", "Altsystem")
@@ -285,7 +285,9 @@ def test_old_schema_version_is_migrated(tmp_path):
     with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError):
         conn.execute("DELETE FROM observation")
     # Opening again is a no-op.
-    assert ObservationStore(path).schema_version() == 3
+    assert ObservationStore(path).schema_version() == 4
+    # migration 4: the audit of refused writes exists and is empty for an old store
+    assert s.refused_writes().height == 0
 
 
 def test_newer_schema_is_refused(tmp_path):

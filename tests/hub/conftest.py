@@ -33,6 +33,7 @@ USERS = {
     "e.mueller": ["traeger-sachsenheim"],
     "t.weg": ["leitung", "traeger-sachsenheim"],  # loses the Redaktion during the tests
     "x.raus": ["leitung"],  # removed from the users file during the tests
+    "w.entzug": ["leitung", "traeger-sachsenheim"],  # loses the Redaktion while connected
     "k.koordi": ["kreis-integration"],
     "a.nalyst": ["analyse"],
 }

@@ -178,3 +178,42 @@ def test_manager_reads_and_cannot_open_the_form(context, hub: RunningHub):
     page.goto(f"{hub.url}{SERVICE}")
     page.wait_for_selector("#username_input")
     assert page.locator("[data-testid=login]").count() == 0
+
+
+def test_kreis_integration_writes_for_every_traeger(context, hub: RunningHub):
+    page = context.new_page()
+    log_in(page, hub, "k.koordi")
+    assert "Sie können Messwerte erfassen für: alle Träger" in page.content()
+    assert page.locator("text=JupyterLab (eigener Server)").count() == 1
+    page.click("text=Messwerte erfassen")
+    page.wait_for_selector(".wb-field-speichern")
+    fill_and_save(page, "Stadt Ludwigsburg", "12")
+    page.wait_for_selector(".wb-ok")
+    saved = ObservationStore(hub.store).history("ludwigsburg")
+    assert saved.filter(saved["value"] == 12.0)["entered_by"].to_list() == ["k.koordi"]
+
+
+def test_analyst_reads_and_opens_own_jupyterlab(context, hub: RunningHub):
+    page = context.new_page()
+    log_in(page, hub, "a.nalyst")
+    content = page.content()
+    assert "nichts ändern" in content and "Messwerte erfassen" not in content
+    page.click("text=JupyterLab (eigener Server)")
+    # the hub starts the server (spawn page), then JupyterLab itself loads
+    page.wait_for_url("**/user/a.nalyst/lab**", timeout=180_000)
+    page.wait_for_selector("#jp-main-dock-panel", timeout=180_000)
+
+
+def test_admin_has_the_hub_admin_page_and_others_do_not(context, hub: RunningHub):
+    page = context.new_page()
+    log_in(page, hub, "admin.it")
+    assert "nichts ändern" in page.content()
+    response = page.goto(f"{hub.url}/hub/admin")
+    assert response.status == 200
+    other = context.browser.new_context()
+    try:
+        p2 = other.new_page()
+        log_in(p2, hub, "l.chef")
+        assert p2.goto(f"{hub.url}/hub/admin").status == 403
+    finally:
+        other.close()

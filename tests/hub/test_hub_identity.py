@@ -111,3 +111,46 @@ def test_a_manager_on_an_editors_kernel_cannot_write(hub: RunningHub):
     assert "„l.chef“ darf für den Träger „sachsenheim“ nicht schreiben" in text, text
     assert store.history("sachsenheim").height == before
     assert store.refused_writes().row(-1, named=True)["login"] == "l.chef"
+
+
+def test_group_removed_while_the_page_is_open_refuses_the_next_save(hub: RunningHub):
+    """The websocket stays open; the right goes with the group at the next message."""
+    from workbench.hub.users import remove_groups
+
+    async def run() -> tuple[str, str]:
+        session = hub.login("w.entzug")
+        page = session.get(f"{hub.url}{FORM}", timeout=120)
+        socket = await KernelSocket.open(hub.url, SERVICE, kernel_id_of(page.text), session)
+        try:
+            states = await socket.widget_states()
+            traeger = find(states, "DropdownModel", description="Träger:")
+            socket.update(traeger, {"index": states[traeger]["_options_labels"].index(
+                "Stadt Sachsenheim")})
+            await socket.drain(2)
+            states = await socket.widget_states()
+            indicator = find(states, "DropdownModel", description="Indikator:")
+            labels = states[indicator]["_options_labels"]
+            socket.update(indicator, {"index": next(
+                i for i, label in enumerate(labels) if label.startswith("Anzahl"))})
+            socket.update(find(states, "TextModel", description="Stichtag:"),
+                          {"value": "30.06.2025"})
+            value = find(states, "TextModel", description="Wert:")
+            socket.update(value, {"value": "41"})
+            socket.update(find(states, "TextModel", description="Quelle:"), {"value": "Test"})
+            save = find(states, "ButtonModel", description="Speichern")
+            socket.click(save)
+            first = feedback_texts(await socket.drain(5))
+            remove_groups(hub.users_file, "w.entzug", ["traeger-sachsenheim"])
+            await asyncio.sleep(1.5)  # hub and service re-read at most once a second
+            socket.update(value, {"value": "42"})
+            socket.click(save)
+            second = feedback_texts(await socket.drain(5))
+            return first, second
+        finally:
+            socket.close()
+
+    first, second = asyncio.run(run())
+    assert "Gespeichert" in first, first
+    assert "„w.entzug“ darf für den Träger „sachsenheim“ nicht schreiben" in second, second
+    history = ObservationStore(hub.store).history("sachsenheim")
+    assert history.filter(history["entered_by"] == "w.entzug")["value"].to_list() == [41.0]

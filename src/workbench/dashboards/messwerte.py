@@ -69,32 +69,32 @@ class MesswerteErfassenDashboard:
         )
         self.indicator = w.Dropdown(description="Indikator:", style=style, layout=wide)
         self.kind_hint = w.HTML("")
-        self.period = w.Text(
+        self.period = _field(w.Text,
             description="Stichtag:",
             placeholder="TT.MM.JJJJ, z. B. 31.12.2025",
             style=style,
             layout=w.Layout(width="360px"),
         )
-        self.value = w.Text(
+        self.value = _field(w.Text,
             description="Wert:",
             placeholder="z. B. 12 oder 12,5",
             style=style,
             layout=w.Layout(width="360px"),
         )
-        self.note = w.Textarea(
+        self.note = _field(w.Textarea,
             description="Notiz:",
             placeholder="für qualitative Indikatoren",
             style=style,
             layout=wide,
         )
-        self.source = w.Text(
+        self.source = _field(w.Text,
             description="Quelle:", placeholder="z. B. Kursträgerstatistik", style=style, layout=wide
         )
         # Who saves is the logged-in person (hub) or the local user, never a typed name
         # (issue 13): shown here, recorded by the store.
         self.who = w.HTML("")
         self.who.add_class("wb-field-angemeldet")
-        self.comment = w.Textarea(
+        self.comment = _field(w.Textarea,
             description="Kommentar:",
             placeholder="z. B. Korrektur: Zählfehler behoben",
             style=style,
@@ -326,9 +326,9 @@ class MesswerteErfassenDashboard:
     # ---- Zielwert festlegen ------------------------------------------------------------------
     def _build_target_form(self, style: dict, wide: w.Layout) -> None:
         narrow = w.Layout(width="360px")
-        self.target_value = w.Text(description="Zielwert:", placeholder="z. B. 12 oder 12,5",
-                                   style=style, layout=narrow)
-        self.target_comment = w.Textarea(
+        self.target_value = _field(w.Text, description="Zielwert:",
+                                   placeholder="z. B. 12 oder 12,5", style=style, layout=narrow)
+        self.target_comment = _field(w.Textarea,
             description="Begründung:", placeholder="z. B. Beschluss des Gemeinderats vom …",
             style=style, layout=wide)
         self.target_save = w.Button(description="Zielwert speichern", button_style="primary",
@@ -425,9 +425,9 @@ class MesswerteErfassenDashboard:
         self.rating = w.Dropdown(options=[("bitte wählen", "")] + [(r, r) for r in RATINGS],
                                  value="", description="Bewertung:", style=style,
                                  layout=narrow)
-        self.assessed_on = w.Text(description="Bewertet am:", placeholder="TT.MM.JJJJ",
+        self.assessed_on = _field(w.Text, description="Bewertet am:", placeholder="TT.MM.JJJJ",
                                   style=style, layout=narrow)
-        self.justification = w.Textarea(description="Begründung:", style=style, layout=wide,
+        self.justification = _field(w.Textarea, description="Begründung:", style=style, layout=wide,
                                         placeholder="z. B. zwei von vier Turnieren mit Bericht")
         self.assessment_save = w.Button(description="Bewertung speichern",
                                         button_style="primary", icon="save",
@@ -502,6 +502,15 @@ class MesswerteErfassenDashboard:
         from IPython.display import display
 
         display(self.widget)
+
+
+def _field(cls: type, **kwargs) -> w.Widget:
+    """A text field that sends its value when it is left (blur) or Enter is pressed, not on
+    every keystroke. Why: ipywidgets holds back a field's further updates while one is on its
+    way to the kernel, but sends a button click at once – a fast "type, then click Speichern"
+    (or a slow round trip through the hub) could save the previous value. With one update per
+    field, sent when the focus moves to the button, the value always arrives first."""
+    return cls(continuous_update=False, **kwargs)
 
 
 def _fmt(value: float) -> str:

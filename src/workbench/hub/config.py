@@ -32,10 +32,14 @@ from workbench import paths
 from workbench.access import (
     FIXED_GROUPS,
     JUPYTERLAB_GROUPS,
-    REQUIRE_LOGIN_ENV,
     traeger_group,
 )
-from workbench.identity import IDENTITY_KEY_ENV
+from workbench.settings import (
+    IDENTITY_KEY_ENV,
+    PRINCIPAL_GROUPS_ENV,
+    PRINCIPAL_LOGIN_ENV,
+    REQUIRE_LOGIN_ENV,
+)
 
 SERVICE_NAME = "dashboards"
 SERVICE_PREFIX = f"/services/{SERVICE_NAME}/"
@@ -257,8 +261,10 @@ def configure(c: Any, settings: HubSettings) -> None:
         },
         {
             "name": "idle-culler",
+            # checks every minute (more often for short timeouts, so none is overrun by much)
             "command": [sys.executable, "-m", "jupyterhub_idle_culler",
-                        f"--timeout={settings.idle_timeout}", "--cull-every=60"],
+                        f"--timeout={settings.idle_timeout}",
+                        f"--cull-every={max(5, min(60, settings.idle_timeout // 2))}"],
         },
     ]
 
@@ -289,7 +295,7 @@ def configure(c: Any, settings: HubSettings) -> None:
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 120
     lab_env: dict[str, Any] = workbench_environment(state)
-    lab_env["WORKBENCH_PRINCIPAL_LOGIN"] = lambda spawner: spawner.user.name
-    lab_env["WORKBENCH_PRINCIPAL_GROUPS"] = lambda spawner: ",".join(
+    lab_env[PRINCIPAL_LOGIN_ENV] = lambda spawner: spawner.user.name
+    lab_env[PRINCIPAL_GROUPS_ENV] = lambda spawner: ",".join(
         sorted(g.name for g in spawner.user.groups))
     c.Spawner.environment = lab_env

@@ -59,8 +59,9 @@ import bcrypt
 from workbench import paths
 from workbench.access import FIXED_GROUPS, GROUP_ADMIN, is_workbench_group
 from workbench.exceptions import UsersFileError, escape_control
+from workbench.settings import HUB_USERS_ENV
 
-USERS_FILE_ENV = "WORKBENCH_HUB_USERS"
+USERS_FILE_ENV = HUB_USERS_ENV
 MAX_FILE_BYTES = 1024 * 1024
 MAX_USERS = 5000
 MIN_PASSWORD_CHARS = 12
