@@ -185,3 +185,13 @@ def test_analyst_gets_an_own_jupyterlab_with_their_identity(hub: RunningHub):
     foreign = other.get(f"{hub.url}/user/a.nalyst/api/contents", timeout=30)
     assert foreign.status_code in (403, 404) or is_login_page(foreign) or \
         re.search(r"/user/k\.koordi/", foreign.url)
+
+
+def test_kernel_query_socket_needs_login_from_a_browser(hub: RunningHub):
+    # Voila's query-string websocket: open for the server's own kernels (no Origin header),
+    # not for a browser that is not logged in.
+    url = f"{hub.url}{SERVICE}voila/query/00000000-0000-0000-0000-000000000000"
+    response = requests.get(url, timeout=30, allow_redirects=False, headers={
+        "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": hub.url})
+    assert response.status_code in (302, 403), response.status_code

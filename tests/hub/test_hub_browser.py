@@ -149,7 +149,8 @@ def test_editor_saves_own_traeger_and_is_refused_elsewhere(context, hub: Running
         "() => [...document.querySelectorAll('[role=alert]')]"
         ".some(e => e.textContent.includes('nicht schreiben'))")
     assert "„e.mueller“ darf für den Träger „ludwigsburg“ nicht schreiben" in alert.inner_text()
-    assert store.current("ludwigsburg").height == 0
+    ludwigsburg = store.history("ludwigsburg")
+    assert ludwigsburg.filter(ludwigsburg["entered_by"] == "e.mueller").height == 0
     assert store.refused_writes().height == before + 1
     assert axe(page) == []
 

@@ -50,6 +50,9 @@ class _HubGroup(click.Group):
               help="JupyterLab-Server nach so vielen Sekunden ohne Aktivität beenden.")
 @click.option("--pool-size", type=click.IntRange(min=0), default=None,
               help="Vorgewärmte Kernel je Dashboard (Standard aus dashboards/voila.json).")
+@click.option("--dashboards-config", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Verzeichnis mit einer eigenen voila.json für die Dashboards "
+              "(vorgeheizte Kernel je Dashboard, Kernel-Grenzen; Standard: dashboards/).")
 @click.option("--hub-port", type=int, default=None, hidden=True)
 @click.option("--proxy-api-port", type=int, default=None, hidden=True)
 @click.option("--dashboards-port", type=int, default=None, hidden=True)
@@ -72,6 +75,7 @@ def hub(ctx: click.Context, **options) -> None:
         jupyterhub_config=options["jupyterhub_config"],
         state_dir=options["state_dir"] or default_state_dir(),
         idle_timeout=options["idle_timeout"], dashboards_pool_size=options["pool_size"],
+        dashboards_config=options["dashboards_config"],
         hub_port=options["hub_port"], proxy_api_port=options["proxy_api_port"],
         dashboards_port=options["dashboards_port"],
     )

@@ -13,10 +13,11 @@ same identity provider a single-user JupyterLab uses):
 * the kernel websocket stamps every message with the signed identity
   (:mod:`workbench.dashboards.stamping`).
 
-Exempt: the OAuth callback (it completes the login) and Voila's ``/voila/query/<kernel>``
-websocket, which the server's own pre-heated kernels open to learn the query string of the
-page they are handed to (no data, and the kernel id is a random UUID known only to the page
-that owns the kernel).
+Exempt: the OAuth callback (it completes the login). Voila's ``/voila/query/<kernel>``
+websocket, which the server's own pre-heated kernels open (from this machine, with a Python
+client) to learn the query string of the page they are handed to, needs no login only when it
+carries no ``Origin`` header – every browser sends one on a websocket, so a browser always has
+to be logged in there, too.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from workbench.access import Principal, is_workbench_group
 from workbench.dashboards.guard import german_page
 
 HUB_ENV = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_API_URL")
-EXEMPT_SUFFIXES = ("/oauth_callback", "/voila/query/")
+EXEMPT_SUFFIXES = ("/oauth_callback",)
+KERNEL_QUERY = "/voila/query/"
 
 
 # Static assets (code, fonts, styles – no data) may use the hub's answer of the last
@@ -112,6 +114,13 @@ class _LoginRequired:
             user = await provider.get_user(handler)
         if user is None:
             websocket = handler.request.headers.get("Upgrade", "").lower() == "websocket"
+            if websocket and KERNEL_QUERY in handler.request.path \
+                    and "Origin" not in handler.request.headers:
+                # a pre-heated kernel asking for its page's query string (see module doc)
+                result = super().prepare()  # type: ignore[misc]
+                if inspect.isawaitable(result):
+                    await result
+                return
             if handler.request.method in ("GET", "HEAD") and not websocket:
                 # the identity provider patched get_login_url: the hub's OAuth URL with state
                 handler.redirect(handler.get_login_url())

@@ -85,6 +85,8 @@ class HubSettings:
     users_file: Path | None = None
     idle_timeout: int = 3600
     dashboards_pool_size: int | None = None
+    # directory of the dashboards' voila.json (pools, kernel caps, culling); default dashboards/
+    dashboards_config: Path | None = None
     # internal ports (loopback only); default: port + 1, + 2, + 3
     hub_port: int | None = None
     proxy_api_port: int | None = None
@@ -119,7 +121,9 @@ class HubSettings:
             out.append("TLS braucht Zertifikat und Schlüssel (--tls-cert und --tls-key).")
         for label, path in (("Zertifikat", self.tls_cert), ("Schlüssel", self.tls_key),
                             ("Konfigurationsdatei", self.config_file),
-                            ("JupyterHub-Konfiguration", self.jupyterhub_config)):
+                            ("JupyterHub-Konfiguration", self.jupyterhub_config),
+                            ("Dashboard-Konfiguration", None if self.dashboards_config is None
+                             else Path(self.dashboards_config) / "voila.json")):
             if path is not None and not Path(path).is_file():
                 out.append(f"{label} {path} nicht gefunden.")
         if not proxy_command().exists():
@@ -236,7 +240,7 @@ def configure(c: Any, settings: HubSettings) -> None:
     names += list(settings.public_names)
     command = [
         sys.executable, "-m", "workbench.dashboards.app", str(dashboards),
-        f"--Voila.config_file_paths={dashboards}",
+        f"--Voila.config_file_paths={settings.dashboards_config or dashboards}",
         "--WorkbenchVoila.hub=True",
         f"--Voila.base_url={SERVICE_PREFIX}",
         "--Voila.ip=127.0.0.1",
