@@ -121,15 +121,19 @@ def login(url: str, user: str, password: str) -> tuple[requests.Session, float]:
     return session, elapsed
 
 
-async def visit(url: str, page: str, session: requests.Session, timeout: float):
-    """(seconds until usable, open socket) or (None, reason)."""
+async def visit(url: str, page: str, session: requests.Session, timeout: float,
+                kernels: set[str]):
+    """(seconds until usable, open socket) or (None, reason); the kernel id goes to
+    ``kernels``."""
     start = time.perf_counter()
     try:
         response = await asyncio.to_thread(session.get, f"{url}{SERVICE}voila/render/{page}",
                                            timeout=timeout)
         if response.status_code != 200:
             return None, f"HTTP {response.status_code}"
-        socket_ = await KernelSocket.open(url, SERVICE, kernel_id_of(response.text), session)
+        kernel_id = kernel_id_of(response.text)
+        kernels.add(kernel_id)
+        socket_ = await KernelSocket.open(url, SERVICE, kernel_id, session)
         await socket_.widget_states(timeout=timeout)
         return time.perf_counter() - start, socket_
     except Exception as exc:  # noqa: BLE001 - a failed visitor is a result
@@ -147,8 +151,11 @@ def hub_processes(marker: str) -> list[psutil.Process]:
     return found
 
 
-def memory(marker: str) -> dict[str, float]:
-    kernels, server, hub, proxy = [], 0.0, 0.0, 0.0
+def memory(marker: str, visitor_kernels: set[str]) -> dict[str, float]:
+    """RSS (and USS: memory only this process holds) of the visitors' kernels, of all
+    kernels, of the dashboards server, the hub and the proxy, in MiB."""
+    visitors_rss, visitors_uss, all_rss = [], [], []
+    server = hub = proxy = 0.0
     for p in hub_processes(marker):
         try:
             cmd = " ".join(p.cmdline())
@@ -156,16 +163,28 @@ def memory(marker: str) -> dict[str, float]:
         except psutil.Error:
             continue
         if "ipykernel" in cmd:
-            kernels.append(rss)
+            all_rss.append(rss)
+            match = re.search(r"kernel-([0-9a-f-]{36})\.json", cmd)
+            if match and match.group(1) in visitor_kernels:
+                visitors_rss.append(rss)
+                try:
+                    visitors_uss.append(p.memory_full_info().uss / MIB)
+                except psutil.Error:
+                    pass
         elif "workbench.dashboards.app" in cmd:
             server += rss
         elif "configurable-http-proxy" in cmd:
             proxy += rss
         elif "workbench.cli" in cmd and " hub" in cmd:
             hub += rss
-    return {"kernels": len(kernels), "kernel_mib_sum": sum(kernels),
-            "kernel_mib_mean": statistics.mean(kernels) if kernels else float("nan"),
-            "kernel_mib_max": max(kernels, default=float("nan")),
+
+    def mean(values: list[float]) -> float:
+        return statistics.mean(values) if values else float("nan")
+
+    return {"kernels": len(all_rss), "kernel_mib_sum": sum(all_rss),
+            "visitor_kernels": len(visitors_rss), "visitor_rss_mib": mean(visitors_rss),
+            "visitor_rss_max_mib": max(visitors_rss, default=float("nan")),
+            "visitor_uss_mib": mean(visitors_uss),
             "server_mib": server, "hub_mib": hub, "proxy_mib": proxy}
 
 
@@ -259,9 +278,11 @@ def main() -> None:
                 sessions.append(session)
                 login_times.append(seconds)
 
+            visitor_kernels: set[str] = set()
+
             async def burst():
-                return await asyncio.gather(*(visit(url, notebook, s, args.timeout)
-                                              for s in sessions))
+                return await asyncio.gather(*(visit(url, notebook, s, args.timeout,
+                                                    visitor_kernels) for s in sessions))
 
             # one loop for the burst and the closing: the sockets belong to it
             loop = asyncio.new_event_loop()
@@ -271,7 +292,7 @@ def main() -> None:
             wall = time.perf_counter() - start
             times = [r[0] for r in results if r[0] is not None]
             failures = [r[1] for r in results if r[0] is None]
-            mem = memory(marker)
+            mem = memory(marker, visitor_kernels)
             for seconds, sock in results:
                 if seconds is not None:
                     sock.close()
@@ -299,7 +320,7 @@ def main() -> None:
                 p.kill()
 
     p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
-    per_visitor = mem["kernel_mib_mean"]
+    per_visitor = mem["visitor_rss_mib"]
     overhead_ms = (statistics.median(via_hub) - statistics.median(plain)) * 1000
     rows = [
         ("Besucher gleichzeitig", f"{n} ({notebook}, {pool} vorgeheizte Kernel)"),
@@ -309,9 +330,11 @@ def main() -> None:
         ("Seite nutzbar p95", f"{fmt_number(p95, 2)} s"),
         ("Alle Besucher fertig nach", f"{fmt_number(wall, 2)} s"),
         ("Fehlgeschlagen", f"{len(failures)}" + (f" ({failures[0]})" if failures else "")),
-        ("Kernel gesamt / je Besucher (RSS)",
-         f"{mem['kernels']} / {fmt_number(per_visitor, 0)} MiB "
-         f"(größter {fmt_number(mem['kernel_mib_max'], 0)} MiB)"),
+        ("Speicher je Besucher (Kernel-RSS, Mittel)",
+         f"{fmt_number(per_visitor, 0)} MiB (größter {fmt_number(mem['visitor_rss_max_mib'], 0)}"
+         f" MiB; nur dieser Prozess (USS): {fmt_number(mem['visitor_uss_mib'], 0)} MiB)"),
+        ("Kernel insgesamt (mit Pools der anderen Dashboards)",
+         f"{mem['kernels']}, zusammen {fmt_number(mem['kernel_mib_sum'], 0)} MiB RSS"),
         ("Dashboard-Server / Hub / Proxy (RSS)",
          f"{fmt_number(mem['server_mib'], 0)} / {fmt_number(mem['hub_mib'], 0)} / "
          f"{fmt_number(mem['proxy_mib'], 0)} MiB"),
@@ -346,11 +369,16 @@ def main() -> None:
         ratios={"Startseite: über Hub ÷ direkt":
                 statistics.median(via_hub) / statistics.median(plain)},
         notes=[*notes,
-               f"Speicher je Besucher (Kernel-RSS, Mittel über {mem['kernels']} Kernel): "
-               f"{fmt_number(per_visitor, 0)} MiB; Dashboard-Server "
+               f"Speicher je Besucher (Kernel-RSS, Mittel über {mem['visitor_kernels']} "
+               "Besucher-Kernel): "
+               f"{fmt_number(per_visitor, 0)} MiB, davon nur dieser Prozess (USS) "
+               f"{fmt_number(mem['visitor_uss_mib'], 0)} MiB; Dashboard-Server "
                f"{fmt_number(mem['server_mib'], 0)} MiB, Hub {fmt_number(mem['hub_mib'], 0)} "
                f"MiB, Proxy {fmt_number(mem['proxy_mib'], 0)} MiB",
-               f"Fehlgeschlagene Besucher: {len(failures)}"],
+               f"Fehlgeschlagene Besucher: {len(failures)}",
+               f"{pool} vorgeheizte Kernel für {notebook} (eigene voila.json über "
+               "--dashboards-config): jeder Besucher bekommt einen fertigen Kernel; wer "
+               "danach kommt, wartet auf einen Kernelstart"],
     )
 
 

@@ -40,6 +40,11 @@ BENCHMARKS = [
     ("bench_progress", "Status der Indikatoren",
      "Status von 315 Indikatoren (39 Träger) in einem Durchgang – gegen einen Filter je "
      "Indikator in einer Schleife"),
+    ("bench_hub", "Mehrbenutzerbetrieb (Hub)",
+     "gleichzeitige Besucher eines Dashboards über den echten Hub (Anmeldung, Proxy, "
+     "Dashboard-Dienst) auf HTTP- und Kernel-Websocket-Ebene: Zeit bis die Seite nutzbar ist "
+     "(HTML und Widget-Zustände vom Kernel), Speicher je Besucher; Startseite über den Hub "
+     "gegen denselben Server ohne Hub (Aufschlag für Anmeldung und Proxy)"),
 ]
 
 # Figures from the README as measured by hand (shared 2-core machine, others' load running).
@@ -131,10 +136,12 @@ def render(records: dict[str, dict]) -> str:
         if record:
             ratio = "; ".join(f"{k}: **{german(v)}×**" for k, v in record["ratios"].items())
             stand = f"Lauf vom {when(record)}"
-        else:
+        elif name in DOCUMENTED["rows"]:
             ratio = "; ".join(f"{label}: **{r}**" for label, _, r in DOCUMENTED["rows"][name]
                               if r != "–")
             stand = f"von Hand dokumentiert am {DOCUMENTED['date']}"
+        else:
+            ratio, stand = "–", "noch kein Lauf"
         lines.append(f"| [{heading}](#{slug(heading)}) (`{name}.py`) | {ratio} | {stand} |")
     for name, heading, what in BENCHMARKS:
         lines += ["", f"## {heading}", "", f"`bench/{name}.py`: {what}.", ""]
@@ -152,6 +159,8 @@ def render(records: dict[str, dict]) -> str:
             lines += [f"- Verhältnis {label}: **{german(v)}×**"
                       for label, v in record["ratios"].items()]
             lines += [f"- {note}" for note in record.get("notes", [])]
+        elif name not in DOCUMENTED["rows"]:
+            lines.append("Noch kein Lauf mit Ergebnisdatei.")
         else:
             lines += [
                 f"Noch kein Lauf mit Ergebnisdatei. Die Werte unten sind **von Hand "
