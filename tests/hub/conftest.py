@@ -24,8 +24,10 @@ import requests
 
 from workbench.hub.users import add_user
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-CHP = PROJECT_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+# the project's browser set-up (Chromium from Debian, German locale) for the hub's pages
+from ..dashboards.conftest import browser, context  # noqa: F401
+from ..hub_ldap.conftest import free_port, require_proxy
+
 PASSWORD = "Sehr-geheim-2026!"
 USERS = {
     "admin.it": ["admin"],
@@ -38,23 +40,6 @@ USERS = {
     "a.nalyst": ["analyse"],
 }
 SERVICE = "/services/dashboards/"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def require_proxy() -> None:
-    if CHP.exists():
-        return
-    message = f"{CHP} fehlt: npm ci im Projektverzeichnis (scripts/setup.sh) installiert ihn"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @dataclass

@@ -9,63 +9,18 @@ form; logout ends access.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from workbench.reports.pdf import CHROMIUM, CHROMIUM_ARGS
 from workbench.store import ObservationStore
 
+from ..dashboards.test_accessibility import _require_axe, axe_violations
 from .conftest import PASSWORD, SERVICE, RunningHub
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-AXE_JS = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def _require(path: Path, what: str) -> None:
-    if path.exists():
-        return
-    message = f"{path} fehlt: {what}"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    _require(Path(CHROMIUM), "Browser-Tests brauchen Debians chromium (apt-get install)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture()
-def context(browser) -> Iterator:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
-    ctx.set_default_timeout(90_000)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
 
 
 def axe(page) -> list[dict]:
-    _require(AXE_JS, "`make setup` installiert axe-core (npm)")
-    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        WCAG_TAGS)
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-            for v in result["violations"]]
+    return axe_violations(page, _require_axe())
 
 
 def log_in(page, hub: RunningHub, user: str) -> None:
@@ -125,6 +80,11 @@ def fill_and_save(page, traeger: str, value: str) -> None:
 def test_editor_saves_own_traeger_and_is_refused_elsewhere(context, hub: RunningHub):
     page = context.new_page()
     log_in(page, hub, "e.mueller")
+    # after the login, every file of the dashboards loads (fonts come in CORS mode and must
+    # not be sent to the login again: the icons would be missing)
+    broken: list[str] = []
+    page.on("response", lambda r: broken.append(f"{r.status} {r.url}")
+            if SERVICE in r.url and r.status >= 300 else None)
     assert "Sie können Messwerte erfassen für: sachsenheim" in page.content()
     assert axe(page) == []
     page.click("text=Messwerte erfassen")
@@ -132,6 +92,9 @@ def test_editor_saves_own_traeger_and_is_refused_elsewhere(context, hub: Running
     who = page.locator(".wb-field-angemeldet").inner_text()
     assert "Gespeichert wird unter Ihrem Anmeldenamen" in who
     assert page.locator(".wb-field-erfasst-von").count() == 0  # no typed names any more
+    page.wait_for_function("() => [...document.fonts].some(f => f.family.includes('Font "
+                           "Awesome') && f.status === 'loaded')")
+    assert broken == [], broken
 
     fill_and_save(page, "Stadt Sachsenheim", "31")
     page.wait_for_selector(".wb-ok")

@@ -357,20 +357,34 @@ def login(hub: Hub, username: str, password: str) -> tuple[requests.Session, req
 
 def start_hub(folder: Path, toml_text: str, *, extra: str = "") -> Hub:
     """Start ``jupyterhub`` with :func:`workbench.hub_ldap.configure_ldap` on free ports."""
-    require_proxy()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "hub.toml").write_text(toml_text)
+    login_config = textwrap.dedent(
+        f"""\
+        from pathlib import Path
+
+        from workbench.hub_ldap import configure_ldap, load_ldap_settings
+
+        configure_ldap(c, load_ldap_settings(Path({str(folder / "hub.toml")!r})))
+        """
+    )
+    return start_plain_hub(folder, login_config, extra=extra)
+
+
+def start_plain_hub(folder: Path, login_config: str, *, extra: str = "",
+                    scopes: tuple[str, ...] = ("admin:users", "admin:groups")) -> Hub:
+    """Start plain ``jupyterhub`` (proxy from npm, free loopback ports) whose login is set up
+    by the Python lines ``login_config`` (``c`` is the config); a service token with
+    ``scopes`` reads users and groups through the REST API for the test."""
+    require_proxy()
+    folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(32)
     port, hub_port, api_port = free_port(), free_port(), free_port()
     (folder / "jupyterhub_config.py").write_text(
-        textwrap.dedent(
+        "c = get_config()  # noqa: F821\n"
+        + login_config
+        + textwrap.dedent(
             f"""\
-            from pathlib import Path
-
-            from workbench.hub_ldap import configure_ldap, load_ldap_settings
-
-            c = get_config()  # noqa: F821
-            configure_ldap(c, load_ldap_settings(Path({str(folder / "hub.toml")!r})))
             c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
             c.JupyterHub.hub_ip = "127.0.0.1"
             c.JupyterHub.hub_port = {hub_port}
@@ -383,7 +397,7 @@ def start_hub(folder: Path, toml_text: str, *, extra: str = "") -> Hub:
             # The test reads users and groups through the REST API with this token.
             c.JupyterHub.services = [{{"name": "pruefung", "api_token": {token!r}}}]
             c.JupyterHub.load_roles = [
-                {{"name": "pruefung", "scopes": ["admin:users", "admin:groups"],
+                {{"name": "pruefung", "scopes": {list(scopes)!r},
                   "services": ["pruefung"]}},
             ]
             """

@@ -6,11 +6,6 @@ login like a browser with _xsrf); the hub here needs no directory, only the user
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.hub_ldap.conftest import CHP, Hub, free_port, login, require_proxy, stop_group
+from tests.hub_ldap.conftest import Hub, login, start_plain_hub, stop_group
 from workbench.hub.users import add_groups, remove_groups, remove_user
 
 from .conftest import PEOPLE
@@ -28,63 +23,12 @@ pytestmark = pytest.mark.slow
 
 def start_file_hub(folder: Path, users_file: Path) -> Hub:
     """``jupyterhub`` with only the authenticator chosen (its defaults do the rest)."""
-    require_proxy()
-    token = secrets.token_hex(32)
-    port, hub_port, api_port = free_port(), free_port(), free_port()
-    (folder / "jupyterhub_config.py").write_text(
-        textwrap.dedent(
-            f"""\
-            c = get_config()  # noqa: F821
-            c.JupyterHub.authenticator_class = (
-                "workbench.hub.users.WorkbenchFileAuthenticator"
-            )
-            c.WorkbenchFileAuthenticator.users_file = {str(users_file)!r}
-            c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
-            c.JupyterHub.hub_ip = "127.0.0.1"
-            c.JupyterHub.hub_port = {hub_port}
-            c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
-            c.ConfigurableHTTPProxy.command = [{str(CHP)!r}]
-            c.JupyterHub.db_url = "sqlite:///{folder / "hub.sqlite"}"
-            c.JupyterHub.cookie_secret_file = {str(folder / "cookie_secret")!r}
-            c.JupyterHub.pid_file = {str(folder / "hub.pid")!r}
-            c.JupyterHub.log_level = "DEBUG"
-            c.JupyterHub.services = [{{"name": "pruefung", "api_token": {token!r}}}]
-            c.JupyterHub.load_roles = [
-                {{"name": "pruefung", "scopes": ["admin:users", "admin:groups", "tokens"],
-                  "services": ["pruefung"]}},
-            ]
-            """
-        )
+    login_config = (
+        'c.JupyterHub.authenticator_class = "workbench.hub.users.WorkbenchFileAuthenticator"\n'
+        f"c.WorkbenchFileAuthenticator.users_file = {str(users_file)!r}\n"
     )
-    log = folder / "hub.log"
-    env = {**os.environ, "PATH": f"{CHP.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(folder / "jupyterhub_config.py")],
-            cwd=folder,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    hub = Hub(f"http://127.0.0.1:{port}", token, folder, process, log)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"JupyterHub beendet:\n{hub.log_text()[-6000:]}")
-            try:
-                if requests.get(f"{hub.url}/hub/api", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"JupyterHub startet nicht:\n{hub.log_text()[-6000:]}")
-            time.sleep(0.2)
-    except BaseException:
-        stop_group(process)
-        raise
-    return hub
+    return start_plain_hub(folder, login_config,
+                           scopes=("admin:users", "admin:groups", "tokens"))
 
 
 @pytest.fixture(scope="module")

@@ -249,6 +249,17 @@ class MesswerteErfassenDashboard:
         )
 
     # ---- submit --------------------------------------------------------------------------
+    def _allowed(self, actor: Principal | None, action: str, form: FormErrors) -> bool:
+        """Rights first (checked and audited by the store): someone who may not write for
+        this Träger learns that at once, not after fixing every field."""
+        try:
+            self.store.authorize(actor, action, [self.traeger.value],
+                                 f"{self.indicator.value or ''} (Formular)")
+        except AccessDeniedError as exc:
+            form.fail({}, [str(exc)])
+            return False
+        return True
+
     @staticmethod
     def _login() -> str:
         """The login recorded for this save (the store replaces it by the authenticated
@@ -301,6 +312,8 @@ class MesswerteErfassenDashboard:
         """Validate and store; return the stored version, or ``None`` (errors shown at their
         fields, the summary announced, the focus on the first invalid field)."""
         actor = current_principal()
+        if not self._allowed(actor, "Messwert", self.errors):
+            return None
         obs, errors = self.parse()
         if errors or obs is None:
             self.errors.fail(errors)
@@ -369,6 +382,8 @@ class MesswerteErfassenDashboard:
 
     def submit_target(self) -> int | None:
         """Validate and store the Zielwert of the selected indicator; return its version."""
+        if not self._allowed(current_principal(), "Zielwert", self.target_form):
+            return None
         value = None
         errors: dict[str, str] = {}
         if not self.target_value.value.strip():
@@ -455,6 +470,8 @@ class MesswerteErfassenDashboard:
 
     def submit_assessment(self) -> int | None:
         """Validate and store an assessment of the selected indicator; return its version."""
+        if not self._allowed(current_principal(), "Bewertung", self.assessment_form):
+            return None
         errors: dict[str, str] = {}
         when = _parse_date(self.assessed_on.value)
         if when is None:
