@@ -83,6 +83,7 @@ def test_manager_reads_everything_and_has_no_entry_form(hub: RunningHub):
     assert "JupyterLab" not in page
     form = session.get(f"{hub.url}{SERVICE}voila/render/messwerte_erfassen.ipynb", timeout=60)
     assert form.status_code == 403 and "darf keine Messwerte erfassen" in form.text
+    assert f"href='{SERVICE}'>Zur Startseite" in form.text
     report = session.get(f"{hub.url}{SERVICE}berichte/sachsenheim.html", timeout=30)
     assert report.status_code == 200 and "Integrationsbericht Sachsenheim" in report.text
     assert "private" in report.headers["Cache-Control"]

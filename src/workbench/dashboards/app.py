@@ -446,11 +446,13 @@ class AdmittingVoilaHandler(TornadoVoilaHandler):
             self.set_status(403)
             self.set_header("Cache-Control", "no-store")
             self.set_header("Content-Type", "text/html; charset=UTF-8")
+            start = html.escape(self.base_url)
             self.finish(german_page(
                 "Nur lesen",
                 f"„{principal.login}“ darf keine Messwerte erfassen: dazu fehlt eine "
                 "Redaktionsgruppe (traeger-…) oder „kreis-integration“.",
-            ))
+            ).replace("</p></body>",
+                      f"</p><p><a href='{start}'>Zur Startseite</a></p></body>"))
             return
         usage = getattr(self.kernel_manager, "kernel_usage", None)
         if usage is None:
