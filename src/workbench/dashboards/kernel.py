@@ -1,0 +1,48 @@
+"""The kernel process of a dashboard: ipykernel without what a dashboard never uses.
+
+Every visitor of a dashboard holds one kernel, so what each kernel loads is paid once per
+visitor. The dashboard server starts its kernels with the kernel spec
+``workbench-dashboard`` (``share/kernels/``, found through the server's ``JUPYTER_PATH``;
+``app.WorkbenchKernelManager`` picks it for the notebooks' ``python3``), which runs
+``python -m workbench.dashboards.kernel``: the ordinary ipykernel, after
+:func:`workbench.startup.skip_dashboard_kernel_imports` has blocked the imports listed in
+``workbench.startup.DASHBOARD_KERNEL_UNUSED_IMPORTS`` (ipykernel's debugger, plotly's notebook
+renderers) – ≈ 30 MiB per kernel, see docs/leistung.md. Nothing else differs from the
+``python3`` kernel: same interpreter, same ipykernel, same notebook code.
+
+Only the dashboard server uses this spec; JupyterLab and the report kernels keep ``python3``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# Name of the kernel spec directory under share/kernels/.
+KERNEL_NAME = "workbench-dashboard"
+
+
+def is_kernel_process(cmdline: Sequence[str]) -> bool:
+    """Whether a process's command line is a Python kernel's: a dashboard kernel (this module)
+    or a plain ``python3`` one (``ipykernel_launcher``). For tests and benchmarks that look
+    for the server's kernels among its child processes."""
+    text = " ".join(cmdline)
+    return "ipykernel" in text or "workbench.dashboards.kernel" in text
+
+
+def main() -> None:
+    from workbench.startup import skip_dashboard_kernel_imports
+
+    skip_dashboard_kernel_imports()
+    # As ipykernel_launcher: no working directory on sys.path while ipykernel loads (the
+    # kernel's shell puts it back for the notebook's code).
+    if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+        del sys.path[0]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    main()
