@@ -20,7 +20,7 @@ of the kernel and of the server process (Voila).
 The population model's parquet cache is warmed first (as on a server that has run before),
 so no kernel builds the model from the raw files.
 
-Run: ``.venv/bin/python bench/bench_kernel_memory.py [--repeat 1] [--settle 15]``
+Run: ``.venv/bin/python bench/bench_kernel_memory.py [--repeat 1] [--settle 15] [DASHBOARD …]``
 (≈ 1½ min per repeat). Prints a German table and writes a run record for ``bench/report.py``.
 """
 
@@ -128,10 +128,13 @@ def main() -> None:
                         help="Messungen je Dashboard (Median, jede mit neuem Server)")
     parser.add_argument("--settle", type=float, default=15.0,
                         help="Sekunden Leerlauf zwischen 'bereit' und Messung")
+    parser.add_argument("notebooks", nargs="*", metavar="DASHBOARD",
+                        help="nur diese Dashboards (z. B. auslaenderanteil); Standard: alle")
     args = parser.parse_args()
 
     load_population()  # warm parquet cache (var/cache): the kernels read, never build
-    notebooks = [nb for nb in DASHBOARDS if (ROOT / "dashboards" / nb).exists()]
+    notebooks = [nb for nb in DASHBOARDS if (ROOT / "dashboards" / nb).exists()
+                 and (not args.notebooks or any(n in nb for n in args.notebooks))]
     samples: dict[str, list[dict]] = {nb: [] for nb in notebooks}
     load_start = os.getloadavg()[0]
     for _ in range(args.repeat):
