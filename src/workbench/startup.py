@@ -35,14 +35,14 @@ UNUSED_OPTIONAL_IMPORTS = ("rfc3987_syntax",)
 
 
 # Never used in a dashboard kernel, only loaded because something *could* use them:
-# * ``debugpy`` – ipykernel imports its debugger at start (≈ 100 modules, ≈ 25 MiB); Voila
-#   never debugs a kernel, and without debugpy ipykernel simply offers no debugger;
 # * ``nbformat`` – plotly imports it (and jsonschema, referencing, rpds, arrow, …) for its
 #   notebook renderers (``fig.show()``, a displayed ``go.Figure``). The dashboards send their
 #   charts as JSON through ``PlotlyChart`` and the server switches plotly's renderer
 #   extension off, so a plotly output could not be drawn there anyway; plotly treats a
 #   blocked nbformat as "not installed".
-DASHBOARD_KERNEL_UNUSED_IMPORTS = ("debugpy", "nbformat")
+# Not blocked although unused: ipykernel's debugger (debugpy, ≈ 10 MiB) – without it, widget
+# changes from the browser were lost in tests/dashboards/test_form_errors_browser.py.
+DASHBOARD_KERNEL_UNUSED_IMPORTS = ("nbformat",)
 
 
 def skip_unused_imports() -> None:

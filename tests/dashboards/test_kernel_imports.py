@@ -1,8 +1,8 @@
 """Dashboard kernels – one per visitor – do not load what a dashboard never uses (issue 13:
 memory per visitor ≤ 150 MiB, ``bench/bench_kernel_memory.py``).
 
-A heavy import that comes back (ipykernel's debugger, plotly's nbformat renderers with
-jsonschema, Voila's server side through ``voila.utils``, numpy through the estimate) costs
+A heavy import that comes back (plotly's nbformat renderers with jsonschema, Voila's
+server side through ``voila.utils``, numpy through the estimate) costs
 every visitor's kernel again; these tests name it. They run the real thing: the kernel spec
 the server uses, and a pre-heated kernel of a running server after its visitor came.
 """
@@ -95,8 +95,8 @@ def test_dashboard_in_its_kernel_spec_loads_nothing_unused(dashboard, tmp_path, 
 
 
 def test_the_probe_sees_these_imports_in_a_plain_python3_kernel(tmp_path):
-    """The probe can fail: the ordinary ``python3`` kernel (JupyterLab's) loads the debugger
-    and, with the dashboard, plotly's renderers and nbformat."""
+    """The probe can fail: the ordinary ``python3`` kernel (JupyterLab's) loads plotly's
+    renderers with nbformat and jsonschema for the dashboard."""
     if "python3" not in KernelSpecManager().find_kernel_specs():
         pytest.skip("no python3 kernel spec (scripts/setup.sh installs it)")
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
@@ -105,7 +105,7 @@ def test_the_probe_sees_these_imports_in_a_plain_python3_kernel(tmp_path):
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
-    assert {"debugpy", "nbformat", "jsonschema"} <= set(result["loaded"])
+    assert {"nbformat", "jsonschema"} <= set(result["loaded"])
 
 
 def test_preheated_kernel_after_its_visit_loads_nothing_unused(tmp_path):

@@ -161,7 +161,9 @@ def server_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 class WorkbenchKernelManager(AsyncMappingKernelManager):
-    """Kernel manager that culls safely and counts kernels for the caps.
+    """Kernel manager that culls safely, counts kernels for the caps and starts the
+    notebooks' kernels as the lean ``workbench-dashboard`` spec (``dashboard_kernel``, see
+    ``workbench.dashboards.kernel``: less memory per visitor).
 
     Culling: Voila's pool already exempts kernels *waiting in the pool*. The gap: a pooled
     kernel that idled longer than ``cull_idle_timeout`` is popped for a visitor, is no longer

@@ -7,8 +7,8 @@ visitor. The dashboard server starts its kernels with the kernel spec
 ``python -m workbench.dashboards.kernel``: the ordinary ipykernel, with
 
 * the imports of ``workbench.startup.DASHBOARD_KERNEL_UNUSED_IMPORTS`` blocked
-  (:func:`workbench.startup.skip_dashboard_kernel_imports`: ipykernel's debugger, plotly's
-  notebook renderers; ≈ 30 MiB per kernel);
+  (:func:`workbench.startup.skip_dashboard_kernel_imports`: plotly's notebook renderers
+  with nbformat and jsonschema);
 * at most :data:`POLARS_THREADS` polars worker threads unless ``POLARS_MAX_THREADS`` is set
   (polars starts one per CPU; a dashboard's frames have 39 municipalities, and on a
   16-core server the idle threads cost each kernel ≈ 8 MiB more, measured with
