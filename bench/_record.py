@@ -47,8 +47,10 @@ def machine() -> dict[str, object]:
 
 def write_result(name: str, *, title: str, timings: dict[str, float], statistic: str,
                  ratios: dict[str, float] | None = None,
-                 notes: list[str] | None = None) -> Path:
-    """Store one run: ``timings`` in seconds (label → value), ``ratios`` naive ÷ ours."""
+                 notes: list[str] | None = None,
+                 memory_mib: dict[str, float] | None = None) -> Path:
+    """Store one run: ``timings`` in seconds (label → value), ``ratios`` naive ÷ ours,
+    ``memory_mib`` memory figures in MiB (label → value)."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     record = {
         "benchmark": name,
@@ -59,6 +61,7 @@ def write_result(name: str, *, title: str, timings: dict[str, float], statistic:
         "statistic": statistic,
         "timings_s": timings,
         "ratios": ratios or {},
+        "memory_mib": memory_mib or {},
         "notes": notes or [],
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -43,6 +43,7 @@ from _record import write_result
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from workbench.dashboards.kernel import is_kernel_process  # noqa: E402
 from workbench.dashboards.server import DashboardServer  # noqa: E402
 from workbench.formatting import fmt_percent  # noqa: E402
 from workbench.metrics import key_figures  # noqa: E402
@@ -83,7 +84,7 @@ def kernel_rss_mib(server_pid: int) -> list[float]:
     out = []
     for child in psutil.Process(server_pid).children(recursive=True):
         try:
-            if "ipykernel" in " ".join(child.cmdline()):
+            if is_kernel_process(child.cmdline()):
                 out.append(child.memory_info().rss / 2**20)
         except psutil.Error:
             pass

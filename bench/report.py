@@ -45,7 +45,24 @@ BENCHMARKS = [
      "Dashboard-Dienst) auf HTTP- und Kernel-Websocket-Ebene: Zeit bis die Seite nutzbar ist "
      "(HTML und Widget-Zustände vom Kernel), Speicher je Besucher; Startseite über den Hub "
      "gegen denselben Server ohne Hub (Aufschlag für Anmeldung und Proxy)"),
+    ("bench_kernel_memory", "Speicher je Dashboard-Kernel",
+     "jeder Besucher eines Dashboards hält einen Kernel: Speicher (RSS, USS, PSS) je "
+     "vorgeheiztem Kernel im Leerlauf und des Servers, ein Server je Dashboard (Pool 1); "
+     "Ziel ≤ 150 MiB RSS je Kernel (Issue 13)"),
 ]
+
+# Memory before issue 13's kernel changes, measured by hand with the same script on the
+# commit before them (no run record of that code on later machines).
+MEMORY_BEFORE = {
+    "bench_kernel_memory": {
+        "when": "gemessen am 04.12.2026 mit demselben Befehl auf Commit 86d1dc0, vor den "
+                "Änderungen; Mittel aus 2 Läufen",
+        "rows": [("Kernel Ausländeranteil: RSS", 234.3), ("Kernel Handlungsfelder: RSS", 170.1),
+                 ("Kernel Messwerte erfassen: RSS", 150.3),
+                 ("Server (Voila, ein Dashboard): RSS", 154.1)],
+    },
+}
+
 
 # Figures from the README as measured by hand (shared 2-core machine, others' load running).
 DOCUMENTED = {
@@ -80,6 +97,10 @@ def duration(seconds: float) -> str:
     if seconds < 1:
         return f"{german(seconds * 1000)} ms"
     return f"{german(seconds, 2 if seconds < 10 else 1)} s"
+
+
+def mib(value: float) -> str:
+    return f"{german(value)} MiB"
 
 
 def latest(results_dir: Path = RESULTS_DIR) -> dict[str, dict]:
@@ -135,6 +156,8 @@ def render(records: dict[str, dict]) -> str:
         record = records.get(name)
         if record:
             ratio = "; ".join(f"{k}: **{german(v)}×**" for k, v in record["ratios"].items())
+            if not ratio and record.get("notes"):
+                ratio = record["notes"][0]  # e.g. the memory benchmark's verdict
             stand = f"Lauf vom {when(record)}"
         elif name in DOCUMENTED["rows"]:
             ratio = "; ".join(f"{label}: **{r}**" for label, _, r in DOCUMENTED["rows"][name]
@@ -155,12 +178,22 @@ def render(records: dict[str, dict]) -> str:
                 "|---|---|",
             ]
             lines += [f"| {label} | {duration(s)} |" for label, s in record["timings_s"].items()]
+            lines += [f"| {label} | {mib(v)} |"
+                      for label, v in record.get("memory_mib", {}).items()]
             lines.append("")
+            before = MEMORY_BEFORE.get(name)
+            if before:
+                lines += [f"Vorher ({before['when']}):", "",
+                          "| Messung | vorher | dieser Lauf |", "|---|---|---|"]
+                now = record.get("memory_mib", {})
+                lines += [f"| {label} | {mib(v)} | {mib(now[label]) if label in now else '–'} |"
+                          for label, v in before["rows"]]
+                lines.append("")
             lines += [f"- Verhältnis {label}: **{german(v)}×**"
                       for label, v in record["ratios"].items()]
             lines += [f"- {note}" for note in record.get("notes", [])]
         elif name not in DOCUMENTED["rows"]:
-            lines.append("Noch kein Lauf mit Ergebnisdatei.")
+            lines.append("Noch kein Lauf mit Ergebnisdatei auf dieser Maschine.")
         else:
             lines += [
                 f"Noch kein Lauf mit Ergebnisdatei. Die Werte unten sind **von Hand "

@@ -30,9 +30,12 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
+
+if TYPE_CHECKING:  # numpy is imported where it is used: a dashboard kernel never estimates
+    import numpy as np
 
 METHOD_TEXT = (
     "Jährliche Ausländeranteile je Gemeinde werden nicht veröffentlicht. Amtliche Werte je "
@@ -76,12 +79,16 @@ class Extrapolation:
 
     def predict(self, s0: np.ndarray, k0: np.ndarray, k1: np.ndarray,
                 size: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         dk = k1 - k0
         return (s0 + self.proportional * s0 * (k1 / k0 - 1) + self.equal * dk
                 + self.size * np.log(size) * dk)
 
 
 def _features(s0: np.ndarray, k0: np.ndarray, k1: np.ndarray, size: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     dk = k1 - k0
     return np.column_stack([s0 * (k1 / k0 - 1), dk, np.log(size) * dk])
 
@@ -98,6 +105,8 @@ def fit_extrapolation(s0: Sequence[float], s1: Sequence[float], k0: Sequence[flo
     ...                   np.array([1000.0]))[0], 6)
     12.0
     """
+    import numpy as np
+
     s0a, s1a, k0a, k1a, sz = (np.asarray(v, dtype=float) for v in (s0, s1, k0, k1, size))
     ok = np.isfinite(s0a) & np.isfinite(s1a) & np.isfinite(k0a) & np.isfinite(k1a) & (sz > 0)
     if ok.sum() < 10:
@@ -118,6 +127,8 @@ class Band:
     points: tuple[tuple[float, float], ...]
 
     def at(self, horizon: float) -> float:
+        import numpy as np
+
         if not self.points:
             return math.nan
         hs = [h for h, _ in self.points]
@@ -161,6 +172,8 @@ def rake(estimates: pl.DataFrame, fixed: pl.DataFrame, kreis_share: float,
     populations of the same basis by AGS. Municipalities without a weight are left out of
     the sum and not scaled (none in the shipped data).
     """
+    import numpy as np
+
     def total(frame: pl.DataFrame) -> tuple[float, float]:
         w = np.array([weights.get(a, np.nan) for a in frame.get_column("ags")], dtype=float)
         s = frame.get_column("share").to_numpy().astype(float)
@@ -200,6 +213,8 @@ def estimate(
     Dates with an official value or without a Kreis share are skipped. Returns
     :data:`ESTIMATE_SCHEMA` (``method``: ``interpoliert`` or ``fortgeschrieben``).
     """
+    import numpy as np
+
     rows: list[dict] = []
     anchors = anchors.sort("ags", "reference_date")
     weight_map: dict[dt.date, dict[str, float]] = {}
@@ -287,6 +302,8 @@ def backtest(
     Baseline ("carry the last census share with the Kreis trend"):
     ``s0 × k_target / k_baseline_anchor``.
     """
+    import numpy as np
+
     panel = panel.filter(pl.all_horizontal(pl.col("s0", "actual", "size").is_not_null()))
     kreis = panel.get_column("kreis").to_numpy()
     s0, y = panel.get_column("s0").to_numpy(), panel.get_column("actual").to_numpy()

@@ -216,6 +216,14 @@ def _table_frame(path: Path) -> pl.DataFrame:
     return load_regionaldatenbank(Path(path))
 
 
+def release_source_tables() -> None:
+    """Forget the whole Regionaldatenbank tables read for :func:`kreis_indicators` (every
+    Kreis of Germany, ≈ 30 MiB); the per-Kreis result stays cached. For a process that keeps
+    what it needs and lives on, a pre-heated dashboard kernel (``dashboards.base.
+    release_build_memory``); a later call for another Kreis reads the files again."""
+    _table_frame.cache_clear()
+
+
 def _find_table(code: str, data_dir: Path | None) -> Path | None:
     from workbench.loaders.regionaldatenbank import find_table
 

@@ -26,6 +26,7 @@ from tornado.websocket import websocket_connect
 from tests.dashboards.conftest import PROJECT_DIR, free_port, start_server, wait_until
 from tests.dashboards.test_server import kernel_id_of, run_async
 from workbench.dashboards.guard import BUSY_TEXT, descendants
+from workbench.dashboards.kernel import is_kernel_process
 
 pytestmark = pytest.mark.slow
 
@@ -215,7 +216,7 @@ def test_signal_stops_server_and_every_kernel(tmp_path, signum, pool_size):
         status, _, _ = request(server, PAGE)
         assert status == 200
         tracked = descendants(cli.pid)  # the Voila server and its kernels
-        kernels = [p for p in tracked if "ipykernel" in " ".join(_cmdline(p))]
+        kernels = [p for p in tracked if is_kernel_process(_cmdline(p))]
         assert len(kernels) == 1 + pool_size
 
         started = time.monotonic()

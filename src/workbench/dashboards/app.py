@@ -66,6 +66,7 @@ from workbench.dashboards.hubauth import (
     principal_of,
     require_login,
 )
+from workbench.dashboards.kernel import KERNEL_NAME as DASHBOARD_KERNEL
 from workbench.dashboards.stamping import IdentityStampingConnection
 from workbench.settings import PLOTLY_PRELOADED_ENV
 
@@ -160,7 +161,9 @@ def server_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 class WorkbenchKernelManager(AsyncMappingKernelManager):
-    """Kernel manager that culls safely and counts kernels for the caps.
+    """Kernel manager that culls safely, counts kernels for the caps and starts the
+    notebooks' kernels as the lean ``workbench-dashboard`` spec (``dashboard_kernel``, see
+    ``workbench.dashboards.kernel``: less memory per visitor).
 
     Culling: Voila's pool already exempts kernels *waiting in the pool*. The gap: a pooled
     kernel that idled longer than ``cull_idle_timeout`` is popped for a visitor, is no longer
@@ -184,6 +187,13 @@ class WorkbenchKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds a handed-out kernel may wait for its browser before it is shut down.",
     )
+    dashboard_kernel = Unicode(
+        DASHBOARD_KERNEL,
+        config=True,
+        help="Kernel spec the notebooks' python3 kernels start as (workbench.dashboards."
+        "kernel: the same ipykernel without imports a dashboard never uses, less memory per "
+        "visitor); empty: the notebook's own kernel spec.",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -194,9 +204,28 @@ class WorkbenchKernelManager(AsyncMappingKernelManager):
         self.reservations: set[Reservation] = set()
         # pool tasks popped for a visitor before their kernel was ready -> notebook
         self.claimed_pool_tasks: dict[asyncio.Task, str] = {}
+        self._dashboard_spec_found: bool | None = None
+
+    # ---- kernel spec -----------------------------------------------------------------
+    def _kernel_spec_name(self, name: str | None) -> str | None:
+        """``dashboard_kernel`` for the notebooks' Python kernel if that spec is installed
+        (it is on ``JUPYTER_PATH`` via ``server_environ``), else ``name`` unchanged."""
+        if not self.dashboard_kernel or name not in (None, "", "python3"):
+            return name
+        if self._dashboard_spec_found is None:
+            try:
+                self.kernel_spec_manager.get_kernel_spec(self.dashboard_kernel)
+                self._dashboard_spec_found = True
+            except Exception:  # noqa: BLE001 - NoSuchKernel or an unreadable spec
+                self.log.warning("Kernel spec %s not found: dashboards run in %s",
+                                 self.dashboard_kernel, name or "python3")
+                self._dashboard_spec_found = False
+        return self.dashboard_kernel if self._dashboard_spec_found else name
 
     # ---- counting --------------------------------------------------------------------
     async def start_kernel(self, *args, **kwargs):
+        kwargs["kernel_name"] = self._kernel_spec_name(
+            kwargs.get("kernel_name") or self.default_kernel_name)
         kernel_id = kwargs.get("kernel_id") or str(uuid.uuid4())
         if kernel_id in self:
             return await super().start_kernel(*args, **kwargs)

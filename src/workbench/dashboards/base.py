@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import html
 import json
 import os
+import sys
 import urllib.parse
 from typing import Any
 
@@ -62,13 +65,15 @@ EXAMPLE_LABEL = "Beispieldaten – keine amtlichen Werte"
 def query_params() -> dict[str, str]:
     """Query-string parameters of the visitor's request (``?gemeinde=08118063``).
 
-    With pre-heated kernels the notebook runs before anyone asks for it; Voila's
-    ``get_query_string`` blocks until the kernel is handed to a request and then returns
-    that request's query string. Outside Voila (tests, JupyterLab) the result is empty.
+    With pre-heated kernels the notebook runs before anyone asks for it; this blocks until
+    the kernel is handed to a request (:func:`wait_for_request`) and then returns that
+    request's query string. Outside Voila (tests, JupyterLab) the result is empty.
     """
     if "VOILA_PREHEAT" not in os.environ and "QUERY_STRING" not in os.environ:
         return {}
     if os.environ.get("VOILA_PREHEAT") == "True":
+        # Built; from here on the kernel waits for its visitor, maybe for hours.
+        release_build_memory()
         # Written to the kernel's real stderr (the server log, not the notebook output):
         # lets ``DashboardServer.wait_for_pools`` know this pre-heated kernel is ready.
         try:
@@ -76,13 +81,67 @@ def query_params() -> dict[str, str]:
         except OSError:
             pass
     try:
-        from voila.utils import get_query_string
-
-        query = get_query_string() or ""
+        wait_for_request()
     except Exception:  # a missing server must not break the dashboard; use defaults
-        query = os.environ.get("QUERY_STRING", "")
+        pass
+    query = os.environ.get("QUERY_STRING", "")
     parsed = urllib.parse.parse_qs(query, keep_blank_values=True)
     return {key: values[-1] for key, values in parsed.items() if values}
+
+
+def wait_for_request() -> None:
+    """In a pre-heated kernel: wait until Voila hands the kernel to a request, then put that
+    request's information (``QUERY_STRING``, ``SCRIPT_NAME``, …) into ``os.environ``.
+
+    What ``voila.utils.wait_for_request`` (behind ``get_query_string``) does – the same
+    websocket ``voila/query/<kernel id>`` built from the same variables – without importing
+    ``voila.utils``: that module imports Voila's server side (jupyter_server,
+    jupyterlab_server, jinja2, jupyter_events, jsonschema, …; ≈ 700 modules, ≈ 25 MiB in
+    every kernel, i.e. per visitor) for these few lines. ``tests/dashboards`` open
+    dashboards with ``?gemeinde=`` through pre-heated kernels, so a change of Voila's
+    protocol shows there. A kernel started for its visitor (``VOILA_PREHEAT=False``) already
+    has the request's variables and does not wait.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
+    env = os.environ
+    ws_base_url = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    url = (f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
+           f"{env.get('VOILA_APP_PORT', '8866')}{ws_base_url}voila/query/"
+           f"{env.get('VOILA_KERNEL_ID')}")
+    # The synchronous client: the kernel's own event loop is running in this thread.
+    from websockets.sync.client import connect
+
+    try:
+        with connect(url, open_timeout=5) as websocket:
+            info = websocket.recv()
+    except (TimeoutError, ConnectionRefusedError):
+        return  # as Voila: no server to ask, the dashboard shows its defaults
+    for key, value in json.loads(info).items():
+        os.environ[key] = value
+
+
+def release_build_memory() -> None:
+    """Give back what building a dashboard needed and showing it does not (≈ 45 MiB of the
+    Ausländeranteil kernel, see docs/leistung.md): called once by a pre-heated kernel before
+    it waits for its visitor, so every waiting kernel – one per visitor – is smaller.
+
+    * the whole source tables behind the Kreis tab (``integration.release_source_tables``;
+      the dashboard keeps the prepared figures, nothing is read again for the visitor);
+    * garbage of the build (``gc.collect``) and the C heap's free pages (glibc
+      ``malloc_trim``: CPython and the figure JSON leave many freed pages behind).
+
+    polars' allocator (jemalloc) returns the memory it freed by itself within ≈ 10 s.
+    """
+    integration = sys.modules.get("workbench.integration")
+    if integration is not None:  # only a dashboard with the Kreis tab loaded it
+        integration.release_source_tables()
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to trim
+            pass
 
 
 def html_widget(content: str, css_class: str | None = None) -> w.HTML:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from workbench import estimation, paths
@@ -56,6 +55,8 @@ class EstimationInputs:
 
 def _interpolated_weights(points: pl.DataFrame, days: list[dt.date]) -> pl.DataFrame:
     """Populations per municipality at ``days``, linear between the given dates."""
+    import numpy as np  # only when the model is built, never in a dashboard kernel
+
     out = []
     for (ags,), part in points.sort("reference_date").group_by(["ags"], maintain_order=True):
         xs = [(d - dt.date(1970, 1, 1)).days for d in part.get_column("reference_date")]
