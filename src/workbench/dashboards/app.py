@@ -67,6 +67,7 @@ from workbench.dashboards.hubauth import (
     require_login,
 )
 from workbench.dashboards.kernel import KERNEL_NAME as DASHBOARD_KERNEL
+from workbench.dashboards.kernel import POLARS_THREADS
 from workbench.dashboards.stamping import IdentityStampingConnection
 from workbench.settings import PLOTLY_PRELOADED_ENV
 
@@ -157,6 +158,9 @@ def server_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     jupyter_path = [str(SHARE_DIR), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
     env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(jupyter_path))
     env[PLOTLY_PRELOADED_ENV] = "1"
+    # Dashboard kernels (they inherit this environment) need no more polars worker threads:
+    # 16 idle threads cost ≈ 8 MiB per kernel, i.e. per visitor (see dashboards.kernel).
+    env.setdefault("POLARS_MAX_THREADS", str(POLARS_THREADS))
     return env
 
 

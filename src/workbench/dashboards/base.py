@@ -81,17 +81,21 @@ def query_params() -> dict[str, str]:
         except OSError:
             pass
     try:
-        wait_for_request()
+        request = wait_for_request()
     except Exception:  # a missing server must not break the dashboard; use defaults
-        pass
-    query = os.environ.get("QUERY_STRING", "")
+        request = {}
+    query = request.get("QUERY_STRING") or os.environ.get("QUERY_STRING", "")
     parsed = urllib.parse.parse_qs(query, keep_blank_values=True)
     return {key: values[-1] for key, values in parsed.items() if values}
 
 
-def wait_for_request() -> None:
-    """In a pre-heated kernel: wait until Voila hands the kernel to a request, then put that
-    request's information (``QUERY_STRING``, ``SCRIPT_NAME``, …) into ``os.environ``.
+_REQUEST: dict[str, str] | None = None
+
+
+def wait_for_request() -> dict[str, str]:
+    """In a pre-heated kernel: wait until Voila hands the kernel to a request and return that
+    request's information (``QUERY_STRING``, ``SCRIPT_NAME``, …; kept for later calls, never
+    written to ``os.environ``). Empty outside a pre-heated kernel.
 
     What ``voila.utils.wait_for_request`` (behind ``get_query_string``) does – the same
     websocket ``voila/query/<kernel id>`` built from the same variables – without importing
@@ -102,8 +106,11 @@ def wait_for_request() -> None:
     protocol shows there. A kernel started for its visitor (``VOILA_PREHEAT=False``) already
     has the request's variables and does not wait.
     """
+    global _REQUEST
+    if _REQUEST is not None:
+        return _REQUEST
     if os.environ.get("VOILA_PREHEAT", "False") == "False":
-        return
+        return {}
     env = os.environ
     ws_base_url = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
     url = (f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
@@ -116,9 +123,9 @@ def wait_for_request() -> None:
         with connect(url, open_timeout=5) as websocket:
             info = websocket.recv()
     except (TimeoutError, ConnectionRefusedError):
-        return  # as Voila: no server to ask, the dashboard shows its defaults
-    for key, value in json.loads(info).items():
-        os.environ[key] = value
+        return {}  # as Voila: no server to ask, the dashboard shows its defaults
+    _REQUEST = {str(key): str(value) for key, value in json.loads(info).items()}
+    return _REQUEST
 
 
 def release_build_memory() -> None:

@@ -10,6 +10,7 @@ visitor. The dashboard server starts its kernels with the kernel spec
   (:func:`workbench.startup.skip_dashboard_kernel_imports`: plotly's notebook renderers
   with nbformat and jsonschema);
 * at most :data:`POLARS_THREADS` polars worker threads unless ``POLARS_MAX_THREADS`` is set
+  (set in the server's environment by ``app.server_environ``, which the kernels inherit)
   (polars starts one per CPU; a dashboard's frames have 39 municipalities, and on a
   16-core server the idle threads cost each kernel ≈ 8 MiB more, measured with
   ``POLARS_MAX_THREADS=16`` on 2 cores).
@@ -22,7 +23,6 @@ Only the dashboard server uses this spec; JupyterLab and the report kernels keep
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,7 +45,6 @@ def main() -> None:
     from workbench.startup import skip_dashboard_kernel_imports
 
     skip_dashboard_kernel_imports()
-    os.environ.setdefault("POLARS_MAX_THREADS", str(POLARS_THREADS))  # read on import polars
     # As ipykernel_launcher: no working directory on sys.path while ipykernel loads (the
     # kernel's shell puts it back for the notebook's code).
     if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
