@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from tests.hub.kernel_client import KernelSocket, kernel_id_of  # noqa: E402
+from workbench.dashboards.kernel import is_kernel_process  # noqa: E402
 from workbench.dashboards.server import DashboardServer  # noqa: E402
 from workbench.formatting import fmt_number  # noqa: E402
 from workbench.hub.users import hash_password  # noqa: E402
@@ -61,12 +62,6 @@ SERVICE = "/services/dashboards/"
 TARGET_P95_S = 3.0
 TARGET_MIB = 150.0
 MIB = 1024 * 1024
-# kernel processes: plain ipykernel, or the dashboards' own kernel spec (workbench-dashboard)
-KERNEL_MARKS = ("ipykernel", "workbench.dashboards.kernel")
-
-
-def is_kernel(cmd: str) -> bool:
-    return any(mark in cmd for mark in KERNEL_MARKS)
 
 
 def free_port() -> int:
@@ -168,7 +163,7 @@ def memory(marker: str, visitor_kernels: set[str]) -> dict[str, float]:
             rss = p.memory_info().rss / MIB
         except psutil.Error:
             continue
-        if is_kernel(cmd):
+        if is_kernel_process([cmd]):
             all_rss.append(rss)
             match = re.search(r"kernel-([0-9a-f-]{36})\.json", cmd)
             if match and match.group(1) in visitor_kernels:
@@ -214,7 +209,7 @@ def wait_pool(marker: str, want: int, timeout: float = 600) -> None:
     """Until at least ``want`` kernels exist and the machine has calmed down."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        kernels = [p for p in hub_processes(marker) if is_kernel(" ".join(p.cmdline()))]
+        kernels = [p for p in hub_processes(marker) if is_kernel_process(p.cmdline())]
         if len(kernels) >= want:
             for p in kernels:
                 p.cpu_percent(interval=None)  # starts the measurement

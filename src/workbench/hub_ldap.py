@@ -39,13 +39,14 @@ from tornado import web
 from traitlets import Dict, Int, Unicode
 from traitlets.config import Config
 
+from workbench import access as _access
 from workbench.ids import TRAEGER_ID_PATTERN, shown
 
 # The fixed workbench groups a directory group can map to (the hub's roles are defined on
 # these names); ``traeger-<id>`` is one group per Träger, ``<id>`` a catalogue id.
-FIXED_GROUPS = ("leitung", "kreis-integration", "analyse", "admin")
-TRAEGER_GROUP_PREFIX = "traeger-"
-ADMIN_GROUP = "admin"
+FIXED_GROUPS = _access.FIXED_GROUPS
+TRAEGER_GROUP_PREFIX = _access.TRAEGER_PREFIX
+ADMIN_GROUP = _access.GROUP_ADMIN
 
 DIRECTORY_UNAVAILABLE = (
     "Das Anmeldeverzeichnis (LDAP/Active Directory) ist nicht erreichbar oder sein Zertifikat "

@@ -46,6 +46,7 @@ from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from workbench.dashboards.guard import (
+    STATIC_PREFIXES,
     ForbiddenHandler,
     HostPolicy,
     LogoutHandler,
@@ -330,17 +331,10 @@ class WorkbenchKernelManager(AsyncMappingKernelManager):
 # Hashed file names (webpack chunks of lab extensions: remoteEntry.<hash>.js, 123.<hash>.js)
 # never change content: cache them for a year. Everything else static: for `max_age`.
 _HASHED = re.compile(r"/voila/labextensions/.+/static/.*[.\-][0-9a-f]{16,}\.")
-_STATIC_PREFIXES = (
-    "/voila/static/",
-    "/voila/templates/",
-    "/voila/labextensions/",
-    "/voila/api/themes/",
-    "/workbench/assets/",
-)
 
 
 def make_cache_transform(base_url: str, max_age: int) -> type[OutputTransform]:
-    prefixes = tuple(url_path_join(base_url, p) for p in _STATIC_PREFIXES)
+    prefixes = tuple(url_path_join(base_url, p) for p in STATIC_PREFIXES)
 
     class CacheHeaders(OutputTransform):
         """Let browsers keep static assets instead of re-validating each one per visit."""

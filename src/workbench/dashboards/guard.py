@@ -24,6 +24,15 @@ from tornado.httputil import HTTPServerRequest, split_host_and_port
 from tornado.log import app_log
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# URL prefixes (below the base URL) of static files: code, fonts, styles – no data. Used for
+# the cache headers (app) and the hub login's cache and CORS handling (hubauth).
+STATIC_PREFIXES = (
+    "/voila/static/",
+    "/voila/templates/",
+    "/voila/labextensions/",
+    "/voila/api/themes/",
+    "/workbench/assets/",
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TEXT = "Zu viele gleichzeitige Nutzer – bitte gleich erneut versuchen."
 

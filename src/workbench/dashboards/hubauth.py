@@ -33,7 +33,7 @@ from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 from traitlets import default
 
 from workbench.access import Principal, is_workbench_group
-from workbench.dashboards.guard import german_page
+from workbench.dashboards.guard import STATIC_PREFIXES, german_page
 
 HUB_ENV = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_API_URL")
 EXEMPT_SUFFIXES = ("/oauth_callback",)
@@ -44,8 +44,6 @@ KERNEL_QUERY = "/voila/query/"
 # ASSET_CACHE_SECONDS; every other request asks the hub again, so a removed group or user
 # takes effect at the next page, API call or websocket.
 ASSET_CACHE_SECONDS = 60
-_ASSET_PATHS = ("/voila/static/", "/voila/templates/", "/voila/labextensions/",
-                "/voila/api/themes/", "/workbench/assets/")
 _CACHE_ALLOWED: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "workbench_hub_cache_allowed", default=False)
 
@@ -74,7 +72,7 @@ class WorkbenchHubIdentityProvider(JupyterHubIdentityProvider):
 
     async def get_user(self, handler):
         path = handler.request.path
-        asset = any(part in path for part in _ASSET_PATHS)
+        asset = any(part in path for part in STATIC_PREFIXES)
         _CACHE_ALLOWED.set(asset)
         if asset and handler.request.method in ("GET", "HEAD") and \
                 handler.request.headers.get("Sec-Fetch-Site", "same-origin") == "same-origin":
@@ -159,9 +157,6 @@ class ReportsHandler(tornado.web.StaticFileHandler):
     everything Leitung may), so nothing is filtered. No directory listings; a missing
     directory gets a German page saying how to create the reports.
     """
-
-    def initialize(self, path: str, default_filename: str | None = None) -> None:
-        super().initialize(path, default_filename)
 
     def set_extra_headers(self, path: str) -> None:
         # reports hold unpublished observation values: not for shared caches
